@@ -1,0 +1,46 @@
+/**
+ * One error type for everything qimen-pact reports at run time. Callers branch on `code`, which is
+ * stable; `message` is for humans and may be reworded. Programmer mistakes (bad options, invalid
+ * arguments) are thrown as TypeError/RangeError instead and never reach this type.
+ */
+export type QimenErrorCode =
+  // XML and protocol decoding
+  | "QIMEN_XML_MALFORMED"
+  | "QIMEN_XML_DTD_FORBIDDEN"
+  | "QIMEN_XML_TOO_LARGE"
+  | "QIMEN_XML_TOO_DEEP"
+  | "QIMEN_XML_ENCODING"
+  | "QIMEN_XML_WRONG_ROOT"
+  | "QIMEN_FIELD_DUPLICATE"
+  | "QIMEN_FIELD_MISSING"
+  | "QIMEN_FIELD_INVALID"
+  | "QIMEN_RESPONSE_UNRECOGNISED"
+  // transport and gateway, as seen by the ERP client
+  | "QIMEN_CONNECTION_REFUSED"
+  | "QIMEN_CONNECT_TIMEOUT"
+  | "QIMEN_READ_TIMEOUT"
+  | "QIMEN_CONNECTION_CLOSED"
+  | "QIMEN_HTTP_STATUS"
+  | "QIMEN_GATEWAY_ERROR";
+
+export interface QimenErrorOptions {
+  /** Facts that help the reader fix the problem: field names, limits, URLs. Never secrets. */
+  readonly context?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
+export class QimenError extends Error {
+  override readonly name: string = "QimenError";
+  readonly code: QimenErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: QimenErrorCode, message: string, options: QimenErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.context = options.context ?? {};
+  }
+}
+
+export function isQimenError(value: unknown, code?: QimenErrorCode): value is QimenError {
+  return value instanceof QimenError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,125 @@
+import { XMLBuilder } from "fast-xml-parser";
+import { QimenError } from "./errors.js";
+import {
+  ISP_HTTP_OUTCOMES,
+  type DeliveryOutcome,
+  type IspHttpCode,
+  type OrderCancelResponse,
+  type ResponseFlag,
+} from "./model.js";
+import { DEFAULT_XML_LIMITS, parseXml, type XmlElement, type XmlLimits } from "./xml.js";
+
+/** Who wrote the answer: the WMS itself, the Qimen gateway (TOP* codes), or TOP's REST envelope. */
+export type ResponseSource = "wms" | "gateway" | "top-error-response";
+
+export interface DecodedResponse extends OrderCancelResponse {
+  readonly source: ResponseSource;
+  /** Set when the gateway says it could not deliver the call (TOP15 / isp.http-*). */
+  readonly delivery?: { readonly ispCode?: IspHttpCode; readonly outcome: DeliveryOutcome };
+  /** `<sub_code>` of an `<error_response>`. */
+  readonly subCode?: string;
+}
+
+const FLAGS: ReadonlySet<string> = new Set<ResponseFlag>(["success", "failure"]);
+const ISP_HTTP_CODE = /isp\.http-(connection-timeout|connection-refuse|read-timeout|closed)/;
+const GATEWAY_UNREACHABLE_CODE = "TOP15";
+const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
+
+const builder = new XMLBuilder({
+  format: false,
+  ignoreAttributes: true,
+  suppressEmptyNode: false,
+  processEntities: true,
+});
+
+/** Encodes the `<response>` envelope a WMS answers with. */
+export function encodeResponse(response: OrderCancelResponse): string {
+  if (!FLAGS.has(response.flag)) {
+    throw new TypeError(`response flag must be "success" or "failure", got ${JSON.stringify(response.flag)}`);
+  }
+  const body: Record<string, string> = { flag: response.flag };
+  if (response.code !== undefined) body["code"] = response.code;
+  if (response.message !== undefined) body["message"] = response.message;
+  return XML_DECLARATION + String(builder.build({ response: body }));
+}
+
+/**
+ * Decodes an answer to order.cancel the way a careful ERP does: the decision is `<flag>` alone,
+ * exact and case-sensitive; `code` and `message` are optional and the literal `null` means absent.
+ * Anything that is not a `<response>` with one valid flag, nor TOP's `<error_response>`, is a
+ * QimenError with code QIMEN_RESPONSE_UNRECOGNISED (or the XML error that made it unreadable).
+ */
+export function decodeResponse(body: string | Uint8Array, limits: XmlLimits = DEFAULT_XML_LIMITS): DecodedResponse {
+  const root = parseXml(body, limits);
+  if (root.name === "error_response") return decodeErrorResponse(root);
+  if (root.name !== "response") {
+    throw unrecognised(`expected root <response>, got <${root.name}>`, { root: root.name });
+  }
+  const fields = singleValued(root);
+  const flagElement = fields.get("flag");
+  if (flagElement === undefined) throw unrecognised("<response> has no <flag>", { field: "response.flag" });
+  const flag = flagElement.text;
+  if (!FLAGS.has(flag) || flagElement.children.length > 0) {
+    throw unrecognised(`<flag> must be exactly "success" or "failure", got ${JSON.stringify(flag)}`, {
+      field: "response.flag",
+      actual: flag,
+    });
+  }
+  const code = optionalText(fields.get("code"));
+  const message = optionalText(fields.get("message"));
+  const isGateway = code?.startsWith("TOP") === true;
+  const delivery = isGateway ? deliveryOf(code, message) : undefined;
+  return {
+    flag: flag as ResponseFlag,
+    source: isGateway ? "gateway" : "wms",
+    ...(code === undefined ? {} : { code }),
+    ...(message === undefined ? {} : { message }),
+    ...(delivery === undefined ? {} : { delivery }),
+  };
+}
+
+function decodeErrorResponse(root: XmlElement): DecodedResponse {
+  const fields = singleValued(root);
+  const code = optionalText(fields.get("code"));
+  const msg = optionalText(fields.get("msg"));
+  const subCode = optionalText(fields.get("sub_code"));
+  const subMsg = optionalText(fields.get("sub_msg"));
+  const message = [msg, subMsg].filter((part) => part !== undefined).join(": ");
+  const ispCode = ISP_HTTP_CODE.exec(`${subCode ?? ""} ${msg ?? ""}`)?.[0] as IspHttpCode | undefined;
+  return {
+    flag: "failure",
+    source: "top-error-response",
+    ...(code === undefined ? {} : { code }),
+    ...(message === "" ? {} : { message }),
+    ...(subCode === undefined ? {} : { subCode }),
+    ...(ispCode === undefined ? {} : { delivery: { ispCode, outcome: ISP_HTTP_OUTCOMES[ispCode] } }),
+  };
+}
+
+function deliveryOf(code: string | undefined, message: string | undefined): DecodedResponse["delivery"] {
+  const ispCode = ISP_HTTP_CODE.exec(message ?? "")?.[0] as IspHttpCode | undefined;
+  if (ispCode !== undefined) return { ispCode, outcome: ISP_HTTP_OUTCOMES[ispCode] };
+  return code === GATEWAY_UNREACHABLE_CODE ? { outcome: "unknown" } : undefined;
+}
+
+function singleValued(root: XmlElement): Map<string, XmlElement> {
+  const byName = new Map<string, XmlElement>();
+  for (const child of root.children) {
+    if (byName.has(child.name)) {
+      throw unrecognised(`<${root.name}> contains <${child.name}> more than once`, {
+        field: `${root.name}.${child.name}`,
+      });
+    }
+    byName.set(child.name, child);
+  }
+  return byName;
+}
+
+function optionalText(element: XmlElement | undefined): string | undefined {
+  if (element === undefined || element.text === "null") return undefined;
+  return element.text;
+}
+
+function unrecognised(problem: string, context: Record<string, unknown>): QimenError {
+  return new QimenError("QIMEN_RESPONSE_UNRECOGNISED", `Not a Qimen order.cancel response: ${problem}`, { context });
+}
