@@ -1,0 +1,55 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Everything a command touches outside itself, injected so tests need no globals. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on SIGINT/SIGTERM: long-running commands stop and drain when it fires. */
+  readonly signal: AbortSignal;
+}
+
+export interface Command {
+  readonly name: string;
+  /** One line for the top-level --help. */
+  readonly summary: string;
+  /** The whole --help text of the command. */
+  readonly help: string;
+  /** Resolves to the process exit code. Throws UsageError for bad invocations (exit 2). */
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/** Exit codes shared by every command. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, transport: 3 } as const;
+
+/** A mistake in how the command was called: main prints it with a pointer to --help and exits 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/**
+ * node:util parseArgs (callers pass strict: true), with its errors turned into UsageErrors that name the flag.
+ * (`--help` never reaches a command: main answers it first.)
+ */
+export function parseCommandArgs<T extends ParseArgsConfig & { strict: true }>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, "."), { cause });
+  }
+}
+
+/** The value of a required string flag, or of its environment fallback; UsageError names both. */
+export function requireOption(
+  value: string | undefined,
+  flag: string,
+  io: CliIo,
+  envName?: string,
+): string {
+  const resolved = value ?? (envName === undefined ? undefined : io.env[envName]);
+  if (resolved === undefined || resolved === "") {
+    throw new UsageError(`missing ${flag}${envName === undefined ? "" : ` (or set ${envName})`}`);
+  }
+  return resolved;
+}

@@ -1,0 +1,5 @@
+import type { Command } from "./command.js";
+import { signCommand } from "./sign-command.js";
+
+/** Every command of the qimen-pact binary, in the order --help lists them. */
+export const COMMANDS: readonly Command[] = [signCommand];
