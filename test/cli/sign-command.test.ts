@@ -1,0 +1,73 @@
+import { expect } from "chai";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../support/fake-io.js";
+
+// The public TOP check vector from PROTOCOL.md.
+const TOP_VECTOR_PARAMS = [
+  "app_key=12345678",
+  "fields=num_iid,title,nick,price,num",
+  "format=json",
+  "method=taobao.item.seller.get",
+  "num_iid=11223344",
+  "session=test",
+  "sign_method=md5",
+  "timestamp=2016-01-01 12:00:00",
+  "v=2.0",
+];
+const TOP_VECTOR_SIGNED =
+  "app_key12345678fieldsnum_iid,title,nick,price,numformatjsonmethodtaobao.item.seller.getnum_iid11223344sessiontestsign_methodmd5timestamp2016-01-01 12:00:00v2.0";
+
+describe("qimen-pact sign", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "qimen-sign-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("prints the TOP vector's signature, then the signed string with the secret masked", async () => {
+    const result = await runCli(["sign", "--secret", "helloworld", ...TOP_VECTOR_PARAMS]);
+    expect(result).to.deep.equal({
+      exitCode: 0,
+      stdout: `66987CB115214E59E6EC978214934FB8\n<secret>${TOP_VECTOR_SIGNED}<secret>\n`,
+      stderr: "",
+    });
+  });
+
+  it("takes the secret from QIMEN_SECRET and ignores a sign param", async () => {
+    const result = await runCli(["sign", ...TOP_VECTOR_PARAMS, "sign=WHATEVER"], { QIMEN_SECRET: "helloworld" });
+    expect(result.stdout.split("\n")[0]).to.equal("66987CB115214E59E6EC978214934FB8");
+  });
+
+  it("signs the exact bytes of --body-file, Chinese text included", async () => {
+    const bodyFile = join(dir, "body.xml");
+    // Independent reference: printf 's1k1v1<request><cancelReason>已经退货</cancelReason></request>s1' | md5sum
+    await writeFile(bodyFile, "<request><cancelReason>已经退货</cancelReason></request>");
+    const result = await runCli(["sign", "--secret", "s1", "--body-file", bodyFile, "k1=v1"]);
+    expect(result.stdout).to.equal(
+      "FE379399E3C3A13B3E1F9546F91D4440\n<secret>k1v1<request><cancelReason>已经退货</cancelReason></request><secret>\n",
+    );
+  });
+
+  const usageErrors: { argv: string[]; message: RegExp }[] = [
+    { argv: ["sign", ...TOP_VECTOR_PARAMS], message: /missing --secret \(or set QIMEN_SECRET\)/ },
+    {
+      argv: ["sign", "--secret", "s", "--sign-method", "sha1"],
+      message: /--sign-method must be one of md5, hmac, hmac-sha256/,
+    },
+    { argv: ["sign", "--secret", "s", "novalue"], message: /parameter "novalue" is not key=value/ },
+    { argv: ["sign", "--secret", "s", "--body-file", "/nonexistent/body.xml"], message: /cannot read --body-file/ },
+    { argv: ["sign", "--secret", "s", "--bogus"], message: /Unknown option '--bogus'/ },
+  ];
+  for (const { argv, message } of usageErrors) {
+    it(`exits 2 naming the problem: ${argv.slice(1).join(" ")}`, async () => {
+      const result = await runCli(argv);
+      expect(result.exitCode).to.equal(2);
+      expect(result.stdout).to.equal("");
+      expect(result.stderr).to.match(message).and.to.include("qimen-pact sign --help");
+    });
+  }
+});
