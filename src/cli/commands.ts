@@ -1,5 +1,6 @@
 import type { Command } from "./command.js";
+import { cancelCommand } from "./cancel-command.js";
 import { signCommand } from "./sign-command.js";
 
 /** Every command of the qimen-pact binary, in the order --help lists them. */
-export const COMMANDS: readonly Command[] = [signCommand];
+export const COMMANDS: readonly Command[] = [signCommand, cancelCommand];

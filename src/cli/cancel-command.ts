@@ -1,0 +1,197 @@
+import {
+  createQimenClient,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_READ_TIMEOUT_MS,
+  parseQimenEndpoint,
+  type CancelResult,
+} from "../client/qimen-client.js";
+import { DELIVERY_MEANINGS, QimenDeliveryError } from "../client/delivery-error.js";
+import type { OrderCancelRequest } from "../protocol/model.js";
+import { isKnownOrderType, ORDER_TYPE_CODES } from "../protocol/order-types.js";
+import type { MethodNameForm } from "../protocol/system-params.js";
+import { EXIT, parseCommandArgs, requireOption, UsageError, type CliIo, type Command } from "./command.js";
+import { SECRET_ENV } from "./sign-command.js";
+
+const APP_KEY_ENV = "QIMEN_APP_KEY";
+const CUSTOMER_ID_ENV = "QIMEN_CUSTOMER_ID";
+
+const help = `Usage: qimen-pact cancel --url URL --app-key K --secret S --customer-id C
+                         --warehouse-code W --order-code O [options]
+
+Sends one real taobao.qimen.order.cancel, signed like the Qimen SDK, and prints the decoded answer.
+Use it to try a WMS or the gateway by hand before wiring an ERP to it. It sends exactly once: a
+repeated cancel is safe (cancel is idempotent), but deciding to repeat is left to you.
+
+Required:
+  --url URL                 the Qimen endpoint including its path and without a query, e.g.
+                            https://host/router/qimen/service
+  --app-key K               the app key (or set ${APP_KEY_ENV})
+  --secret S                the app secret (or set ${SECRET_ENV}); never printed
+  --customer-id C           customerId, the gateway's routing key of the WMS (or set ${CUSTOMER_ID_ENV})
+  --warehouse-code W        仓库编码; OTHER when the ERP does not choose the warehouse
+  --order-code O            the ERP's code of the document to cancel, as sent when it was created
+
+Optional:
+  --owner-code X            货主编码
+  --order-id X              the WMS's own document id
+  --order-type T            one of ${ORDER_TYPE_CODES.join(", ")};
+                            another code is sent as given, with a warning
+  --cancel-reason TEXT      free text (Chinese is fine)
+  --method-name long|short  long (default): taobao.qimen.order.cancel, as ERPs call the gateway;
+                            short: order.cancel, as WMS-side code routes it
+  --connect-timeout-ms N    give up connecting after N ms (default ${DEFAULT_CONNECT_TIMEOUT_MS})
+  --read-timeout-ms N       give up waiting for the answer after N ms (default ${DEFAULT_READ_TIMEOUT_MS})
+  --json                    print exactly one JSON object on stdout instead of text
+  -h, --help                show this help
+
+Exit codes:
+  0  flag=success: the WMS cancelled the document (or had cancelled it before)
+  1  flag=failure: the WMS refused, e.g. already shipped; its code and message say why
+  2  usage error
+  3  no answer from the WMS: a gateway error (TOP*), a transport failure, a status other than 200
+     or an unreadable body. The output names the Qimen isp.http-* meaning where one applies and
+     the delivery outcome: not-reached (safe to send again), maybe-applied (repeating is safe:
+     cancel is idempotent) or unknown (check the document in the WMS).
+
+JSON output (--json):
+  {"outcome":"success"|"failure","response":{"flag":…,"code":…,"message":…,"source":"wms"},"warnings":[…]}
+  {"outcome":"error","error":{"code":"QIMEN_READ_TIMEOUT","message":…,"delivery":"maybe-applied",
+   "ispCode":"isp.http-read-timeout","meaning":…,"context":{…}},"warnings":[…]}
+  code and message are left out when the WMS sent none; ispCode when no isp.http-* meaning applies.
+
+Example:
+  QIMEN_SECRET=… qimen-pact cancel --url https://host/router/qimen/service --app-key K \\
+    --customer-id C --warehouse-code OTHER --order-code SO20240501001 --cancel-reason 客户取消 --json
+`;
+
+const options = {
+  url: { type: "string" },
+  "app-key": { type: "string" },
+  secret: { type: "string" },
+  "customer-id": { type: "string" },
+  "warehouse-code": { type: "string" },
+  "order-code": { type: "string" },
+  "owner-code": { type: "string" },
+  "order-id": { type: "string" },
+  "order-type": { type: "string" },
+  "cancel-reason": { type: "string" },
+  "method-name": { type: "string" },
+  "connect-timeout-ms": { type: "string" },
+  "read-timeout-ms": { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+export const cancelCommand: Command = {
+  name: "cancel",
+  summary: "send one real order.cancel to a WMS or the gateway and print the answer",
+  help,
+  async run(args, io) {
+    const { values } = parseCommandArgs({ args: [...args], options, strict: true });
+    const endpoint = requireOption(values.url, "--url", io);
+    try {
+      parseQimenEndpoint(endpoint);
+    } catch (cause) {
+      throw new UsageError(`--url: ${(cause as Error).message}`);
+    }
+    const request: OrderCancelRequest = {
+      warehouseCode: requireText(values["warehouse-code"], "--warehouse-code", io),
+      orderCode: requireText(values["order-code"], "--order-code", io),
+      ...presentFields({
+        ownerCode: values["owner-code"],
+        orderId: values["order-id"],
+        orderType: values["order-type"],
+        cancelReason: values["cancel-reason"],
+      }),
+    };
+    const client = createQimenClient({
+      endpoint,
+      appKey: requireOption(values["app-key"], "--app-key", io, APP_KEY_ENV),
+      secret: requireOption(values.secret, "--secret", io, SECRET_ENV),
+      customerId: requireOption(values["customer-id"], "--customer-id", io, CUSTOMER_ID_ENV),
+      methodName: methodName(values["method-name"]),
+      connectTimeoutMs: milliseconds(values["connect-timeout-ms"], "--connect-timeout-ms", DEFAULT_CONNECT_TIMEOUT_MS),
+      readTimeoutMs: milliseconds(values["read-timeout-ms"], "--read-timeout-ms", DEFAULT_READ_TIMEOUT_MS),
+    });
+
+    const warnings =
+      request.orderType === undefined || isKnownOrderType(request.orderType)
+        ? []
+        : [`orderType "${request.orderType}" is not one of the 19 codes of the order.cancel spec; sent as given`];
+    for (const warning of warnings) io.stderr(`qimen-pact cancel: warning: ${warning}\n`);
+
+    try {
+      const result = await client.cancelOrder(request);
+      if (values.json === true) io.stdout(`${JSON.stringify({ ...resultJson(result), warnings })}\n`);
+      else io.stdout(`${resultText(result, request.orderCode)}\n`);
+      return result.ok ? EXIT.ok : EXIT.failed;
+    } catch (error) {
+      if (!(error instanceof QimenDeliveryError)) throw error;
+      if (values.json === true) io.stdout(`${JSON.stringify({ ...errorJson(error), warnings })}\n`);
+      else io.stderr(errorText(error));
+      return EXIT.transport;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+function requireText(value: string | undefined, flag: string, io: CliIo): string {
+  const text = requireOption(value, flag, io);
+  if (text.trim() === "") throw new UsageError(`${flag} must not be blank`);
+  return text;
+}
+
+/** Empty optional flags are left out rather than sent as empty elements. */
+function presentFields(fields: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""),
+  );
+}
+
+function methodName(value = "long"): MethodNameForm {
+  if (value === "long" || value === "short") return value;
+  throw new UsageError(`--method-name must be long or short, got "${value}"`);
+}
+
+function milliseconds(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = /^[0-9]+$/.test(value) ? Number(value) : 0;
+  if (parsed <= 0 || !Number.isSafeInteger(parsed)) {
+    throw new UsageError(`${flag} must be a positive whole number of milliseconds, got "${value}"`);
+  }
+  return parsed;
+}
+
+function resultJson(result: CancelResult): object {
+  return { outcome: result.ok ? "success" : "failure", response: result.response };
+}
+
+function resultText(result: CancelResult, orderCode: string): string {
+  const { code, message } = result.response;
+  const details = [code === undefined ? [] : [`code ${code}`], message === undefined ? [] : [`message "${message}"`]]
+    .flat()
+    .join(", ");
+  const said = details === "" ? "" : ` (${details})`;
+  return result.ok
+    ? `success: the WMS cancelled order ${orderCode}${said}`
+    : `failure: the WMS refused to cancel order ${orderCode}${said}`;
+}
+
+function errorJson(error: QimenDeliveryError): object {
+  return {
+    outcome: "error",
+    error: {
+      code: error.code,
+      message: error.message,
+      delivery: error.delivery,
+      ...(error.ispCode === undefined ? {} : { ispCode: error.ispCode }),
+      meaning: DELIVERY_MEANINGS[error.delivery],
+      context: error.context,
+    },
+  };
+}
+
+function errorText(error: QimenDeliveryError): string {
+  const isp = error.ispCode === undefined ? "" : `, ${error.ispCode}`;
+  return `qimen-pact cancel: ${error.code}: ${error.message}\ndelivery: ${error.delivery}${isp}\n`;
+}

@@ -1,0 +1,2 @@
+export * from "./delivery-error.js";
+export * from "./qimen-client.js";
