@@ -230,7 +230,7 @@ function validate(options: QimenClientOptions): Settings {
   for (const name of ["appKey", "secret", "customerId"] as const) {
     // Never echo the value: it may be the secret.
     if (typeof options[name] !== "string" || options[name] === "") {
-      throw new TypeError(`${name} must be a non-empty string (an empty parameter is never sent, so it cannot sign)`);
+      throw new TypeError(`${name} must be a non-empty string`);
     }
   }
   const methodName = options.methodName ?? "long";
