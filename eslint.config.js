@@ -3,7 +3,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "contracts/", "bench/results/", "eslint.config.js"] },
+  { ignores: ["dist/", "node_modules/", "contracts/", "bench/results/", ".tmp/", "eslint.config.js"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -31,7 +31,9 @@ export class UsageError extends Error {
  * node:util parseArgs (callers pass strict: true), with its errors turned into UsageErrors that name the flag.
  * (`--help` never reaches a command: main answers it first.)
  */
-export function parseCommandArgs<T extends ParseArgsConfig & { strict: true }>(config: T): ReturnType<typeof parseArgs<T>> {
+export function parseCommandArgs<T extends ParseArgsConfig & { strict: true }>(
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (cause) {
@@ -41,12 +43,7 @@ export function parseCommandArgs<T extends ParseArgsConfig & { strict: true }>(c
 }
 
 /** The value of a required string flag, or of its environment fallback; UsageError names both. */
-export function requireOption(
-  value: string | undefined,
-  flag: string,
-  io: CliIo,
-  envName?: string,
-): string {
+export function requireOption(value: string | undefined, flag: string, io: CliIo, envName?: string): string {
   const resolved = value ?? (envName === undefined ? undefined : io.env[envName]);
   if (resolved === undefined || resolved === "") {
     throw new UsageError(`missing ${flag}${envName === undefined ? "" : ` (or set ${envName})`}`);
