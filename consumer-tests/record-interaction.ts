@@ -1,0 +1,167 @@
+import { deepStrictEqual } from "node:assert/strict";
+import { MatchersV3, PactV4, XmlBuilder, type XmlElement } from "@pact-foundation/pact";
+import {
+  createQimenClient,
+  encodeCancelRequest,
+  formatBeijingTimestamp,
+  ORDER_CANCEL_METHOD,
+  ORDER_TYPE_CODES,
+  QIMEN_API_VERSION,
+  QIMEN_FORMAT,
+  signQuery,
+  TIMESTAMP_PATTERN,
+  type CancelResult,
+  type OrderCancelRequest,
+  type QimenClientLogger,
+} from "../src/index.js";
+import type { SecretCanaries } from "./canary.js";
+import { BAD_SIGNATURE_MARKER, CONSUMER, PROVIDER } from "./contract.js";
+import { stateParams, type InteractionSpec, type WmsAnswer } from "./interactions.js";
+
+const { regex } = MatchersV3;
+
+/** The clock every recorded call uses, so timestamps (and the contract) never change. */
+export const FIXED_NOW = new Date("2025-01-15T02:30:00.000Z");
+export const EXAMPLE_APP_KEY = "qimen-pact-example-app";
+export const EXAMPLE_CUSTOMER_ID = "qimen-pact-example-customer";
+/** Where the ERP calls the gateway; each WMS registers its own path, so the path is matched by shape. */
+export const EXAMPLE_PATH = "/router/qimen/service";
+/**
+ * Published, test-only secrets behind the contract's example signs: an example sign is then a real
+ * md5 sign of the example request as the client encodes it, and the wrong-secret interaction's one
+ * really is wrong. The client under test never uses them: it runs with a random canary.
+ */
+const EXAMPLE_SECRET = "qimen-pact-example-secret";
+const WRONG_EXAMPLE_SECRET = "qimen-pact-wrong-secret";
+
+const SIGN_PATTERN = "^[0-9A-F]{32}$";
+const TOKEN_PATTERN = "^\\S+$";
+/** Any text with at least one visible character. */
+const TEXT_PATTERN = "^\\s*\\S[\\s\\S]*$";
+const PATH_PATTERN = "^/\\S*$";
+const ORDER_TYPE_PATTERN = `^(?:${ORDER_TYPE_CODES.join("|")})$`;
+/** What real ERPs and WMSs send: `text/xml` or `application/xml`, with or without a UTF-8 charset. */
+export const XML_CONTENT_TYPE_PATTERN = "^(?:text|application)/xml(?:\\s*;\\s*charset=(?:utf|UTF)-8)?$";
+const CONTENT_TYPE_HEADERS = { "Content-Type": regex(XML_CONTENT_TYPE_PATTERN, "text/xml;charset=utf-8") };
+const NO_ATTRIBUTES: Map<string, string> = new Map();
+const TEXT_FIELDS = ["warehouseCode", "ownerCode", "orderCode", "orderId", "orderType", "cancelReason"] as const;
+
+export type PactLogLevel = "trace" | "debug" | "info" | "warn" | "error";
+
+export function createContractPact(dir: string, logLevel: PactLogLevel = "warn"): PactV4 {
+  // The Pact core phones home unless told not to; nothing else in the project reads this variable.
+  process.env["PACT_DO_NOT_TRACK"] = "true";
+  return new PactV4({ consumer: CONSUMER, provider: PROVIDER, dir, logLevel });
+}
+
+/** The ERP's secrets (never written anywhere: see the canary tests) and where the client logs. */
+export interface RecordOptions extends SecretCanaries {
+  readonly logger?: QimenClientLogger;
+}
+
+/**
+ * Adds one interaction to the pact and drives the real ERP client against Pact's mock server; Pact
+ * checks the request the client sent, this checks what the client made of the answer. On success
+ * Pact merges the interaction into `{dir}/qimen-erp-qimen-wms.json`.
+ */
+export async function recordInteraction(pact: PactV4, spec: InteractionSpec, options: RecordOptions): Promise<void> {
+  let interaction = pact.addInteraction().given(spec.state.name, stateParams(spec)).uponReceiving(spec.description);
+  if (spec.signedWithWrongSecret === true) {
+    interaction = interaction
+      .comment(BAD_SIGNATURE_MARKER)
+      .comment("A verifier must deliver this request with a wrong sign: Qimen's go-live check (验签测试).");
+  }
+  const result = await interaction
+    .withRequest("POST", regex(PATH_PATTERN, EXAMPLE_PATH), (request) =>
+      request.query(systemQuery(spec)).headers(CONTENT_TYPE_HEADERS).xmlBody(requestXml(spec.request)),
+    )
+    .willRespondWith(200, (response) => response.headers(CONTENT_TYPE_HEADERS).xmlBody(responseXml(spec.answer)))
+    .executeTest(async (mockServer) => {
+      const client = createQimenClient({
+        endpoint: mockServer.url + EXAMPLE_PATH,
+        appKey: EXAMPLE_APP_KEY,
+        customerId: EXAMPLE_CUSTOMER_ID,
+        secret: spec.signedWithWrongSecret === true ? options.wrongSecret : options.secret,
+        clock: () => FIXED_NOW,
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
+      try {
+        return await client.cancelOrder(spec.request);
+      } finally {
+        await client.close();
+      }
+    });
+  deepStrictEqual(result, expectedResult(spec.answer), `what the ERP client made of "${spec.description}"`);
+}
+
+/** Qimen's system params: exact where every caller sends the same, by shape where they vary. */
+function systemQuery(spec: InteractionSpec) {
+  const timestamp = formatBeijingTimestamp(FIXED_NOW);
+  const example = signQuery(
+    { method: ORDER_CANCEL_METHOD.long, timestamp, appKey: EXAMPLE_APP_KEY, customerId: EXAMPLE_CUSTOMER_ID },
+    encodeCancelRequest(spec.request),
+    spec.signedWithWrongSecret === true ? WRONG_EXAMPLE_SECRET : EXAMPLE_SECRET,
+  );
+  return {
+    method: ORDER_CANCEL_METHOD.long,
+    timestamp: regex(TIMESTAMP_PATTERN, timestamp),
+    format: QIMEN_FORMAT,
+    app_key: regex(TOKEN_PATTERN, EXAMPLE_APP_KEY),
+    v: QIMEN_API_VERSION,
+    sign_method: "md5",
+    customerId: regex(TOKEN_PATTERN, EXAMPLE_CUSTOMER_ID),
+    sign: regex(SIGN_PATTERN, example.sign),
+  };
+}
+
+/** The request body, field for field what the ERP was asked to send; orderType by the spec's 19 codes. */
+function requestXml(request: OrderCancelRequest): string {
+  return new XmlBuilder("1.0", "UTF-8", "request").build((root) => {
+    for (const field of TEXT_FIELDS) {
+      const value = request[field];
+      if (value !== undefined) root.appendElement(field, NO_ATTRIBUTES, textOf(field, value));
+    }
+    const { extendProps, subSourceOrders, remark } = request;
+    if (extendProps !== undefined) {
+      root.appendElement("extendProps", NO_ATTRIBUTES, (props) => {
+        for (const [key, value] of Object.entries(extendProps)) props.appendElement(key, NO_ATTRIBUTES, value);
+      });
+    }
+    if (subSourceOrders !== undefined) {
+      root.appendElement("subSourceOrders", NO_ATTRIBUTES, (list) => {
+        for (const { subSourceOrderCode } of subSourceOrders) {
+          list.appendElement("subSourceOrder", NO_ATTRIBUTES, (item: XmlElement) => {
+            if (subSourceOrderCode !== undefined)
+              item.appendElement("subSourceOrderCode", NO_ATTRIBUTES, subSourceOrderCode);
+          });
+        }
+      });
+    }
+    if (remark !== undefined) root.appendElement("remark", NO_ATTRIBUTES, remark);
+  });
+}
+
+function textOf(field: (typeof TEXT_FIELDS)[number], value: string) {
+  return field === "orderType" ? regex(ORDER_TYPE_PATTERN, value) : value;
+}
+
+function responseXml(answer: WmsAnswer): string {
+  return new XmlBuilder("1.0", "UTF-8", "response").build((root) => {
+    root.appendElement("flag", NO_ATTRIBUTES, answer.flag);
+    if (answer.flag === "failure") {
+      root.appendElement(
+        "code",
+        NO_ATTRIBUTES,
+        answer.codeMatch === "exact" ? answer.code : regex(TOKEN_PATTERN, answer.code),
+      );
+      root.appendElement("message", NO_ATTRIBUTES, regex(TEXT_PATTERN, answer.message));
+    }
+  });
+}
+
+/** What the ERP client must make of the example answer. */
+export function expectedResult(answer: WmsAnswer): CancelResult {
+  if (answer.flag === "success") return { ok: true, response: { flag: "success", source: "wms" } };
+  const { code, message } = answer;
+  return { ok: false, code, message, response: { flag: "failure", source: "wms", code, message } };
+}
