@@ -2,7 +2,7 @@ import { XMLBuilder } from "fast-xml-parser";
 import { QimenError } from "./errors.js";
 import type { OrderCancelRequest, SubSourceOrder } from "./model.js";
 import { isKnownOrderType } from "./order-types.js";
-import { DEFAULT_XML_LIMITS, parseXml, type XmlElement, type XmlLimits } from "./xml.js";
+import { DEFAULT_XML_LIMITS, parseXml, RESERVED_ELEMENT_NAMES, type XmlElement, type XmlLimits } from "./xml.js";
 
 export const REQUEST_ROOT = "request";
 const TEXT_FIELDS = ["warehouseCode", "ownerCode", "orderCode", "orderId", "orderType", "cancelReason"] as const;
@@ -44,6 +44,9 @@ export function encodeCancelRequest(request: OrderCancelRequest): string {
         throw new TypeError(
           `extendProps key ${JSON.stringify(key)} is not a valid XML element name: use letters, digits, "_", "-" or "."`,
         );
+      }
+      if (RESERVED_ELEMENT_NAMES.has(key)) {
+        throw new TypeError(`extendProps key ${JSON.stringify(key)} is reserved: decoders reject it, use another name`);
       }
     }
     body["extendProps"] = { ...request.extendProps };

@@ -1,5 +1,5 @@
 import { XMLBuilder } from "fast-xml-parser";
-import { QimenError } from "./errors.js";
+import { isQimenError, QimenError } from "./errors.js";
 import {
   ISP_HTTP_OUTCOMES,
   type DeliveryOutcome,
@@ -47,10 +47,11 @@ export function encodeResponse(response: OrderCancelResponse): string {
  * Decodes an answer to order.cancel the way a careful ERP does: the decision is `<flag>` alone,
  * exact and case-sensitive; `code` and `message` are optional and the literal `null` means absent.
  * Anything that is not a `<response>` with one valid flag, nor TOP's `<error_response>`, is a
- * QimenError with code QIMEN_RESPONSE_UNRECOGNISED (or the XML error that made it unreadable).
+ * QimenError with code QIMEN_RESPONSE_UNRECOGNISED; when the body was not even readable XML (a JSON
+ * body, an HTML error page), its `cause` is the XML error and `context.xmlError` that error's code.
  */
 export function decodeResponse(body: string | Uint8Array, limits: XmlLimits = DEFAULT_XML_LIMITS): DecodedResponse {
-  const root = parseXml(body, limits);
+  const root = parseResponseXml(body, limits);
   if (root.name === "error_response") return decodeErrorResponse(root);
   if (root.name !== "response") {
     throw unrecognised(`expected root <response>, got <${root.name}>`, { root: root.name });
@@ -76,6 +77,19 @@ export function decodeResponse(body: string | Uint8Array, limits: XmlLimits = DE
     ...(message === undefined ? {} : { message }),
     ...(delivery === undefined ? {} : { delivery }),
   };
+}
+
+function parseResponseXml(body: string | Uint8Array, limits: XmlLimits): XmlElement {
+  try {
+    return parseXml(body, limits);
+  } catch (cause) {
+    if (!isQimenError(cause)) throw cause;
+    throw unrecognised(
+      `body is not readable XML (${cause.message})`,
+      { xmlError: cause.code, ...cause.context },
+      cause,
+    );
+  }
 }
 
 function decodeErrorResponse(root: XmlElement): DecodedResponse {
@@ -120,6 +134,9 @@ function optionalText(element: XmlElement | undefined): string | undefined {
   return element.text;
 }
 
-function unrecognised(problem: string, context: Record<string, unknown>): QimenError {
-  return new QimenError("QIMEN_RESPONSE_UNRECOGNISED", `Not a Qimen order.cancel response: ${problem}`, { context });
+function unrecognised(problem: string, context: Record<string, unknown>, cause?: QimenError): QimenError {
+  return new QimenError("QIMEN_RESPONSE_UNRECOGNISED", `Not a Qimen order.cancel response: ${problem}`, {
+    context,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

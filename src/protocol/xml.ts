@@ -19,6 +19,27 @@ export interface XmlLimits {
 /** order.cancel documents are a few KiB and three levels deep; these leave ample room. */
 export const DEFAULT_XML_LIMITS: XmlLimits = Object.freeze({ maxBytes: 256 * 1024, maxDepth: 16 });
 
+/** fast-xml-parser and the tree walk recurse per level and overflow the stack a few thousand levels down. */
+export const MAX_XML_DEPTH = 1000;
+
+/** Longest parser diagnostic quoted in an error: an unclosed 100k-deep document would otherwise list every tag. */
+const MAX_REASON_LENGTH = 200;
+
+/**
+ * Element names fast-xml-parser refuses outright (prototype pollution guard), so no document can
+ * carry them: encoders must not produce them either.
+ */
+export const RESERVED_ELEMENT_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+function checkLimits(limits: XmlLimits): void {
+  if (!Number.isSafeInteger(limits.maxBytes) || limits.maxBytes < 1) {
+    throw new RangeError(`XmlLimits.maxBytes must be a positive integer, got ${limits.maxBytes}`);
+  }
+  if (!Number.isSafeInteger(limits.maxDepth) || limits.maxDepth < 1 || limits.maxDepth > MAX_XML_DEPTH) {
+    throw new RangeError(`XmlLimits.maxDepth must be an integer from 1 to ${MAX_XML_DEPTH}, got ${limits.maxDepth}`);
+  }
+}
+
 const TEXT = "#text";
 const CDATA = "#cdata";
 const ATTRIBUTES = ":@";
@@ -46,6 +67,9 @@ function createParser(maxDepth: number): XMLParser {
     allowBooleanAttributes: false,
     alwaysCreateTextNode: false,
     maxNestedTags: maxDepth + 1,
+    // With preserveOrder every element is its own object, so names like toString are harmless:
+    // keep them as sent instead of the default renaming to __toString.
+    onDangerousProperty: (name: string) => name,
   });
 }
 
@@ -129,9 +153,12 @@ type OrderedNode = Record<string, unknown>;
 
 /**
  * Parses an untrusted XML document into a tree. Rejects, with a QimenError naming the problem,
- * anything that is not one well-formed element tree within the limits; never throws anything else.
+ * anything that is not one well-formed element tree within the limits; never throws anything else
+ * for any input. Limits outside 1..MAX_XML_DEPTH levels or below one byte are a programmer mistake:
+ * RangeError.
  */
 export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
+  checkLimits(limits);
   const text = toText(input, limits);
   if (DTD_MARKUP.test(text.replace(CDATA_SECTION, ""))) {
     throw new QimenError(
@@ -144,16 +171,19 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
   }
   const validation = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (validation !== true) {
-    const { msg, line, col } = validation.err;
-    throw new QimenError("QIMEN_XML_MALFORMED", `XML body is not well-formed at line ${line}, column ${col}: ${msg}`, {
-      context: { line, column: col, reason: msg },
+    const { line, col } = validation.err;
+    const reason = truncate(validation.err.msg);
+    // The validator leaves the column out for some errors (a document with no element at all).
+    const position = (col as number | undefined) === undefined ? `line ${line}` : `line ${line}, column ${col}`;
+    throw new QimenError("QIMEN_XML_MALFORMED", `XML body is not well-formed at ${position}: ${reason}`, {
+      context: { line, column: col, reason },
     });
   }
   let nodes: OrderedNode[];
   try {
     nodes = createParser(limits.maxDepth).parse(text) as OrderedNode[];
   } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause);
+    const message = truncate(cause instanceof Error ? cause.message : String(cause));
     if (/nest/i.test(message)) {
       throw tooDeep(limits);
     }
@@ -169,6 +199,10 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
     );
   }
   return toElement(roots[0] as OrderedNode, 1, limits);
+}
+
+function truncate(reason: string): string {
+  return reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH)}…` : reason;
 }
 
 function elementName(node: OrderedNode): string | undefined {
