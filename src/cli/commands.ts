@@ -1,6 +1,7 @@
 import type { Command } from "./command.js";
 import { cancelCommand } from "./cancel-command.js";
 import { signCommand } from "./sign-command.js";
+import { wmsCommand } from "./wms-command.js";
 
 /** Every command of the qimen-pact binary, in the order --help lists them. */
-export const COMMANDS: readonly Command[] = [signCommand, cancelCommand];
+export const COMMANDS: readonly Command[] = [signCommand, cancelCommand, wmsCommand];

@@ -1,0 +1,164 @@
+import { ORDER_STATUS_NAMES } from "../wms/order-store.js";
+import { PROVIDER_STATES_PATH } from "../wms/provider-states.js";
+import {
+  createSandboxWms,
+  DEFAULT_QIMEN_PATH,
+  DEFAULT_TIMESTAMP_WINDOW_MS,
+  INSECURE_WARNING,
+  SANDBOX_APP_KEY,
+  SANDBOX_SECRET,
+  type SandboxWms,
+} from "../wms/sandbox.js";
+import { EXIT, parseCommandArgs, UsageError, type CliIo, type Command } from "./command.js";
+import { SECRET_ENV } from "./sign-command.js";
+
+export const APP_KEY_ENV = "QIMEN_APP_KEY";
+export const CUSTOMER_ID_ENV = "QIMEN_CUSTOMER_ID";
+/** First line on stdout, followed by the Qimen URL: scripts wait for it and parse the URL. */
+export const LISTENING_PREFIX = "qimen sandbox WMS listening on ";
+
+const DEFAULT_WINDOW_MINUTES = DEFAULT_TIMESTAMP_WINDOW_MS / 60_000;
+
+const help = `Usage: qimen-pact wms [--host 127.0.0.1] [--port 0] [--path ${DEFAULT_QIMEN_PATH}] [--app-key K --secret S]
+                      [--customer-id C] [--timestamp-window-minutes N] [--insecure-skip-signature-check]
+
+Runs the sandbox WMS: a careful reference provider of taobao.qimen.order.cancel, for ERP
+integration tests and for Pact verification. Serves until SIGINT/SIGTERM, then lets in-flight
+calls finish and exits 0.
+
+Output: the first stdout line is "${LISTENING_PREFIX}<URL>"; the second names the provider-state
+URL; then one line per call (method, orderCode, verdict, code, message, latency). Neither the secret
+nor the sign is ever printed.
+
+Options:
+  --host H                         interface to listen on (default 127.0.0.1)
+  --port P                         TCP port, 0 picks a free one (default 0)
+  --path P                         path of the Qimen endpoint (default ${DEFAULT_QIMEN_PATH})
+  --app-key K                      app key callers sign with (or set ${APP_KEY_ENV})
+  --secret S                       its secret (or set ${SECRET_ENV}; prefer the variable: flags show in ps)
+  --customer-id C                  only accept calls for this customerId (or set ${CUSTOMER_ID_ENV}; default any)
+  --timestamp-window-minutes N     accepted clock difference of a call's timestamp, either way
+                                   (Beijing time; default ${DEFAULT_WINDOW_MINUTES})
+  --insecure-skip-signature-check  TEST ONLY: accept calls without checking app_key and sign, for
+                                   replaying recorded requests that cannot be re-signed
+  -h, --help                       show this help
+
+Without --app-key/--secret the sandbox accepts the TEST-ONLY credentials
+app_key ${SANDBOX_APP_KEY}, secret ${SANDBOX_SECRET}. Never use them anywhere real.
+
+Qimen calls: POST <path>?method=...&timestamp=...&app_key=...&sign=... with the XML body.
+  method order.cancel or taobao.qimen.order.cancel; answers HTTP 200, text/xml;charset=utf-8,
+  <response><flag>success|failure</flag><code>...</code><message>...</message></response>,
+  code 0 on success, a distinct code per failure cause (sign-check-failure for a bad sign).
+
+Provider states (Pact's protocol): POST ${PROVIDER_STATES_PATH} with
+  {"state": "...", "params": {...}, "action": "setup" | "teardown"}; GET lists the states.
+  "an order exists"  params warehouseCode, orderCode, status, optional ownerCode, orderType, orderId
+                     status: ${ORDER_STATUS_NAMES.join(", ")}
+  "no order exists"  params orderCode, optional warehouseCode
+  Setup replaces only that order; the store is never reset as a whole.
+
+Example:
+  ${SECRET_ENV}=s3cret qimen-pact wms --port 8080 --app-key my-app --customer-id my-wms
+`;
+
+export const wmsCommand: Command = {
+  name: "wms",
+  summary: "run the sandbox WMS, serving order.cancel and Pact provider states, until interrupted",
+  help,
+  async run(args, io) {
+    const { values } = parseCommandArgs({
+      args: [...args],
+      options: {
+        host: { type: "string", default: "127.0.0.1" },
+        port: { type: "string", default: "0" },
+        path: { type: "string", default: DEFAULT_QIMEN_PATH },
+        "app-key": { type: "string" },
+        secret: { type: "string" },
+        "customer-id": { type: "string" },
+        "timestamp-window-minutes": { type: "string", default: String(DEFAULT_WINDOW_MINUTES) },
+        "insecure-skip-signature-check": { type: "boolean", default: false },
+      },
+      strict: true,
+    });
+    const port = parsePort(values.port);
+    const timestampWindowMs = parseWindowMinutes(values["timestamp-window-minutes"]) * 60_000;
+    const credentials = resolveCredentials(values["app-key"], values.secret, io);
+    const customerId = optionalSetting(values["customer-id"], "--customer-id", io.env[CUSTOMER_ID_ENV]);
+    const verifySignatures = !values["insecure-skip-signature-check"];
+    if (credentials === undefined) {
+      io.stderr(`qimen-pact wms: using the TEST-ONLY default credentials (app_key ${SANDBOX_APP_KEY})\n`);
+    }
+    if (!verifySignatures) io.stderr(`qimen-pact wms: ${INSECURE_WARNING}\n`);
+
+    let sandbox: SandboxWms;
+    try {
+      sandbox = createSandboxWms({
+        path: values.path,
+        timestampWindowMs,
+        verifySignatures,
+        log: (line) => io.stdout(`${line}\n`),
+        ...(credentials === undefined ? {} : { credentials }),
+        ...(customerId === undefined ? {} : { customerId }),
+      });
+    } catch (error) {
+      // Every other option is checked above; what is left is the path.
+      throw new UsageError(`--path: ${(error as Error).message}`);
+    }
+    let urls;
+    try {
+      urls = await sandbox.listen({ host: values.host, port });
+    } catch (error) {
+      io.stderr(`qimen-pact wms: cannot listen on ${values.host}:${port}: ${(error as Error).message}\n`);
+      return EXIT.failed;
+    }
+    io.stdout(`${LISTENING_PREFIX}${urls.qimenUrl.href}\nprovider states: ${urls.stateChangeUrl.href}\n`);
+    await aborted(io.signal);
+    await sandbox.close();
+    io.stdout("qimen sandbox WMS stopped\n");
+    return EXIT.ok;
+  },
+};
+
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port <= 65535))
+    throw new UsageError(`--port must be an integer from 0 to 65535 (0 picks a free port), got "${text}"`);
+  return port;
+}
+
+function parseWindowMinutes(text: string): number {
+  const minutes = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(minutes > 0))
+    throw new UsageError(`--timestamp-window-minutes must be a positive number of minutes, got "${text}"`);
+  return minutes;
+}
+
+/** A flag, else its environment variable; undefined when neither is set. An empty flag is a mistake. */
+function optionalSetting(flag: string | undefined, name: string, fromEnv: string | undefined): string | undefined {
+  if (flag === "") throw new UsageError(`${name} must not be empty`);
+  return flag ?? (fromEnv === "" ? undefined : fromEnv);
+}
+
+function resolveCredentials(
+  appKeyFlag: string | undefined,
+  secretFlag: string | undefined,
+  io: CliIo,
+): Record<string, string> | undefined {
+  const appKey = optionalSetting(appKeyFlag, "--app-key", io.env[APP_KEY_ENV]);
+  const secret = optionalSetting(secretFlag, "--secret", io.env[SECRET_ENV]);
+  if (appKey === undefined && secret === undefined) return undefined;
+  if (appKey === undefined || secret === undefined) {
+    throw new UsageError(
+      `--app-key and --secret go together: missing ${appKey === undefined ? `--app-key (or set ${APP_KEY_ENV})` : `--secret (or set ${SECRET_ENV})`}`,
+    );
+  }
+  return { [appKey]: secret };
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}

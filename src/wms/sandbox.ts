@@ -1,0 +1,281 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { encodeResponse } from "../protocol/response-codec.js";
+import { DEFAULT_XML_LIMITS, type XmlLimits } from "../protocol/xml.js";
+import { readBody, type BodyReadResult } from "./body-reader.js";
+import { formatLogLine, type LogFields } from "./log-line.js";
+import { OrderStore } from "./order-store.js";
+import { PROVIDER_STATES, PROVIDER_STATES_PATH, applyStateChange, type StateChangeAnswer } from "./provider-states.js";
+import { answerQimenCall, type QimenCallPolicy, type QimenCallResult } from "./qimen-call.js";
+
+export const DEFAULT_QIMEN_PATH = "/qimen";
+/** TEST-ONLY credentials the sandbox accepts when given none. Never use them for a real WMS. */
+export const SANDBOX_APP_KEY = "qimen-sandbox-app-key";
+export const SANDBOX_SECRET = "qimen-sandbox-secret-TEST-ONLY";
+/** TOP documents a 10-minute tolerance for timestamps. */
+export const DEFAULT_TIMESTAMP_WINDOW_MS = 10 * 60 * 1000;
+export const INSECURE_WARNING =
+  "WARNING: signature checks are OFF (test only): any caller can cancel any order. Never expose this sandbox.";
+
+const QIMEN_CONTENT_TYPE = "text/xml;charset=utf-8";
+const STATE_CHANGE_MAX_BYTES = 64 * 1024;
+/** An oversize upload is read and discarded up to this much so its sender still sees the answer. */
+const DISCARD_BYTES = 1024 * 1024;
+
+export interface SandboxWmsOptions {
+  /** app_key → secret. Default: SANDBOX_APP_KEY → SANDBOX_SECRET. */
+  readonly credentials?: Readonly<Record<string, string>>;
+  /** When set, calls must carry this customerId. Default: any. */
+  readonly customerId?: string;
+  /** Path of the Qimen endpoint. Default DEFAULT_QIMEN_PATH. */
+  readonly path?: string;
+  /** Largest accepted clock difference, either way, of a call's timestamp. Default 10 minutes. */
+  readonly timestampWindowMs?: number;
+  /** The sandbox's only source of time. Default: the system clock. */
+  readonly now?: () => Date;
+  /** Receives one line per HTTP call. Default: discarded. */
+  readonly log?: (line: string) => void;
+  /**
+   * TEST ONLY. false skips app_key and sign checks, for replaying recorded requests that cannot be
+   * re-signed (e.g. Pact's Rust `pact verifier`). The timestamp window still applies. Default true.
+   * Callers that turn it off must show INSECURE_WARNING to the user; each call's log line says `sign=unchecked`.
+   */
+  readonly verifySignatures?: boolean;
+  /** Body size and nesting limits. Default DEFAULT_XML_LIMITS. */
+  readonly xmlLimits?: XmlLimits;
+  /** The documents served. Default: a new, empty store. */
+  readonly store?: OrderStore;
+}
+
+export interface SandboxWmsUrls {
+  /** Where ERPs (or the gateway) POST their Qimen calls. */
+  readonly qimenUrl: URL;
+  /** Pact's state-change URL. */
+  readonly stateChangeUrl: URL;
+}
+
+export interface SandboxWms {
+  readonly server: Server;
+  readonly store: OrderStore;
+  /** Starts listening (default 127.0.0.1, port 0 = any free port) and resolves to the URLs served. */
+  listen(address?: { readonly host?: string; readonly port?: number }): Promise<SandboxWmsUrls>;
+  /** Stops accepting, lets in-flight calls finish, closes idle keep-alive connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A sandbox Qimen WMS serving order.cancel and Pact provider states. Nothing happens until listen(). */
+export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
+  const path = checkPath(options.path ?? DEFAULT_QIMEN_PATH);
+  const verifySignatures = options.verifySignatures ?? true;
+  const policy: QimenCallPolicy = {
+    credentials: checkCredentials(options.credentials ?? { [SANDBOX_APP_KEY]: SANDBOX_SECRET }),
+    customerId: options.customerId,
+    verifySignatures,
+    timestampWindowMs: checkWindow(options.timestampWindowMs ?? DEFAULT_TIMESTAMP_WINDOW_MS),
+    xmlLimits: checkLimits(options.xmlLimits ?? DEFAULT_XML_LIMITS),
+  };
+  const now = options.now ?? (() => new Date());
+  const log = (line: string): void => {
+    try {
+      options.log?.(line);
+    } catch {
+      // A failing logger is the embedder's bug; it must not take the calls it logs down with it.
+    }
+  };
+  const store = options.store ?? new OrderStore();
+  let draining = false;
+  let closing: Promise<void> | undefined;
+
+  const logCall = (started: number, fields: LogFields): void =>
+    log(formatLogLine({ ...fields, latencyMs: (performance.now() - started).toFixed(1) }));
+
+  async function serveQimenCall(request: IncomingMessage, response: ServerResponse, search: string, started: number) {
+    const read = await readBody(request, { maxBytes: policy.xmlLimits.maxBytes, discardBytes: DISCARD_BYTES });
+    if (read.kind === "aborted")
+      return logCall(started, { call: "qimen", verdict: "aborted", reason: "client went away" });
+    const result = judge(read, search);
+    send(response, 200, QIMEN_CONTENT_TYPE, encodeResponse(result.answer), read.kind === "too-large" && !read.drained);
+    logCall(started, {
+      call: "qimen",
+      method: result.method,
+      orderCode: result.orderCode,
+      verdict: result.answer.flag,
+      code: result.answer.code,
+      message: result.answer.message,
+      warnings: result.warnings.length === 0 ? undefined : result.warnings.join("; "),
+      sign: verifySignatures ? undefined : "unchecked",
+    });
+  }
+
+  function judge(read: Exclude<BodyReadResult, { kind: "aborted" }>, search: string): QimenCallResult {
+    if (read.kind === "too-large") {
+      const message = `request body is over the limit of ${policy.xmlLimits.maxBytes} bytes`;
+      return { answer: { flag: "failure", code: "xml-too-large", message }, warnings: [] };
+    }
+    try {
+      return answerQimenCall({ search, body: read.body, receivedAt: now() }, policy, store);
+    } catch (error) {
+      // A bug must still answer in the envelope; judging never changes the store before it succeeds.
+      const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+      return { answer: { flag: "failure", code: "internal-error", message }, warnings: [] };
+    }
+  }
+
+  async function serveStateChange(request: IncomingMessage, response: ServerResponse, started: number) {
+    const read = await readBody(request, { maxBytes: STATE_CHANGE_MAX_BYTES, discardBytes: DISCARD_BYTES });
+    if (read.kind === "aborted")
+      return logCall(started, { call: "state", verdict: "aborted", reason: "client went away" });
+    const answer: StateChangeAnswer | { status: 413; body: { error: string } } =
+      read.kind === "too-large"
+        ? { status: 413, body: { error: `state change is over ${STATE_CHANGE_MAX_BYTES} bytes` } }
+        : applyParsed(read.body);
+    send(
+      response,
+      answer.status,
+      "application/json",
+      JSON.stringify(answer.body),
+      read.kind === "too-large" && !read.drained,
+    );
+    logCall(started, {
+      call: "state",
+      action: "action" in answer ? answer.action : undefined,
+      state: "state" in answer ? answer.state : undefined,
+      orderCode: "orderCode" in answer ? answer.orderCode : undefined,
+      status: answer.status,
+      error: "error" in answer.body ? String(answer.body["error"]) : undefined,
+      ignoredParams: "ignoredParams" in answer ? answer.ignoredParams?.join(",") : undefined,
+    });
+  }
+
+  function applyParsed(body: Buffer): StateChangeAnswer {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString("utf8"));
+    } catch {
+      return { status: 400, body: { error: "state change body is not JSON", knownStates: PROVIDER_STATES } };
+    }
+    return applyStateChange(payload, store);
+  }
+
+  function send(response: ServerResponse, status: number, contentType: string, body: string, closeAfter = false): void {
+    const bytes = Buffer.from(body, "utf8");
+    response.writeHead(status, {
+      "content-type": contentType,
+      "content-length": bytes.length,
+      // While draining, finishing a call must also free its connection, or close() would wait for the client.
+      ...(closeAfter || draining ? { connection: "close" } : {}),
+    });
+    response.end(bytes);
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const url = request.url ?? "";
+    const queryStart = url.indexOf("?");
+    const pathname = queryStart === -1 ? url : url.slice(0, queryStart);
+    const search = queryStart === -1 ? "" : url.slice(queryStart + 1);
+    const allowed = pathname === path ? ["POST"] : pathname === PROVIDER_STATES_PATH ? ["GET", "POST"] : undefined;
+    if (allowed === undefined || !allowed.includes(request.method ?? "")) {
+      const status = allowed === undefined ? 404 : 405;
+      if (allowed !== undefined) response.setHeader("allow", allowed.join(", "));
+      send(
+        response,
+        status,
+        "text/plain;charset=utf-8",
+        `${status === 404 ? "not found" : "method not allowed"}: ${request.method} ${pathname}\n`,
+      );
+      return logCall(started, { call: "http", httpMethod: request.method, path: pathname, status });
+    }
+    if (pathname === path) return serveQimenCall(request, response, search, started);
+    if (request.method === "GET") {
+      send(response, 200, "application/json", JSON.stringify({ states: PROVIDER_STATES }));
+      return logCall(started, { call: "state", action: "list", status: 200 });
+    }
+    return serveStateChange(request, response, started);
+  }
+
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      // Unreachable by design (Qimen calls always get an envelope, see judge); if it happens, keep
+      // serving and fail loudly: a 2xx to a state change would hide a failed setup from the verifier.
+      log(
+        formatLogLine({
+          call: "http",
+          verdict: "error",
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
+      if (!response.headersSent) send(response, 500, "text/plain;charset=utf-8", "internal error\n", true);
+    });
+  });
+  const logServerError = (error: Error): void =>
+    log(formatLogLine({ call: "server", verdict: "error", error: error.message }));
+
+  return {
+    server,
+    store,
+    async listen({ host = "127.0.0.1", port = 0 } = {}) {
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new RangeError(`port must be an integer from 0 to 65535 (0 picks a free port), got ${port}`);
+      }
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          // Later errors (e.g. accept failing when out of file descriptors) must not bring the sandbox down.
+          server.on("error", logServerError);
+          resolve();
+        });
+      });
+      const address = server.address() as AddressInfo;
+      const origin = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+      return { qimenUrl: new URL(path, origin), stateChangeUrl: new URL(PROVIDER_STATES_PATH, origin) };
+    },
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        draining = true;
+        server.close((error) => {
+          if (error !== undefined && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING") reject(error);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function checkPath(path: string): string {
+  if (!/^\/[^?#\s]*$/.test(path) || path === PROVIDER_STATES_PATH) {
+    throw new TypeError(
+      `path must start with "/" and hold no "?", "#" or spaces, and not be ${PROVIDER_STATES_PATH}; got ${JSON.stringify(path)}`,
+    );
+  }
+  return path;
+}
+
+function checkCredentials(credentials: Readonly<Record<string, string>>): ReadonlyMap<string, string> {
+  const entries = Object.entries(credentials);
+  if (
+    entries.length === 0 ||
+    entries.some(([appKey, secret]) => appKey === "" || typeof secret !== "string" || secret === "")
+  ) {
+    throw new TypeError("credentials must map at least one non-empty app_key to a non-empty secret");
+  }
+  return new Map(entries);
+}
+
+function checkWindow(windowMs: number): number {
+  if (!Number.isFinite(windowMs) || windowMs <= 0) {
+    throw new RangeError(`timestampWindowMs must be a positive number of milliseconds, got ${windowMs}`);
+  }
+  return windowMs;
+}
+
+function checkLimits(limits: XmlLimits): XmlLimits {
+  if (![limits.maxBytes, limits.maxDepth].every((limit) => Number.isInteger(limit) && limit > 0)) {
+    throw new RangeError(`xmlLimits.maxBytes and maxDepth must be positive integers, got ${JSON.stringify(limits)}`);
+  }
+  return limits;
+}

@@ -1,0 +1,160 @@
+import { expect } from "chai";
+import { request } from "undici";
+import type { OrderCancelRequest } from "../../src/protocol/model.js";
+import { encodeCancelRequest } from "../../src/protocol/request-codec.js";
+import { decodeResponse } from "../../src/protocol/response-codec.js";
+import type { SignMethod } from "../../src/protocol/signing.js";
+import { ORDER_CANCEL_METHOD, signQuery } from "../../src/protocol/system-params.js";
+import type { OrderDocument } from "../../src/wms/order-store.js";
+import {
+  createSandboxWms,
+  type SandboxWms,
+  type SandboxWmsOptions,
+  type SandboxWmsUrls,
+} from "../../src/wms/sandbox.js";
+
+/** 2024-05-01 12:00:00 in Beijing: far from the real clock, so only the injected clock can make calls fresh. */
+export const FIXED_NOW = new Date("2024-05-01T04:00:00.000Z");
+export const FIXED_TIMESTAMP = "2024-05-01 12:00:00";
+export const APP_KEY = "erp-under-test";
+export const SECRET = "harness-secret-7f3a91";
+export const CUSTOMER_ID = "wms-customer-1";
+
+export const NEW_ORDER: OrderDocument = { warehouseCode: "W1", orderCode: "O-1001", status: "NEW" };
+export const CANCEL_NEW_ORDER: OrderCancelRequest = { warehouseCode: "W1", orderCode: "O-1001" };
+
+export interface RunningSandbox extends SandboxWmsUrls {
+  readonly wms: SandboxWms;
+  readonly logLines: string[];
+  /** Resolves once `count` log lines (already written or still to come) match, with those lines. */
+  waitForLogLines(predicate: (line: string) => boolean, count?: number): Promise<string[]>;
+}
+
+/** A sandbox on 127.0.0.1:0 with the fixed clock and the harness credentials, logging into memory. */
+export async function startSandbox(options: SandboxWmsOptions = {}): Promise<RunningSandbox> {
+  const logLines: string[] = [];
+  let notify = (): void => undefined;
+  const wms = createSandboxWms({
+    credentials: { [APP_KEY]: SECRET },
+    now: () => FIXED_NOW,
+    ...options,
+    log: (line) => {
+      logLines.push(line);
+      notify();
+    },
+  });
+  const urls = await wms.listen();
+  return {
+    ...urls,
+    wms,
+    logLines,
+    waitForLogLines: (predicate, count = 1) =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          const matching = logLines.filter(predicate);
+          if (matching.length >= count) resolve(matching);
+        };
+        const previous = notify;
+        notify = () => {
+          previous();
+          check();
+        };
+        check();
+      }),
+  };
+}
+
+export interface CallOptions {
+  readonly body?: string | Uint8Array;
+  readonly method?: string;
+  readonly timestamp?: string;
+  readonly appKey?: string;
+  readonly secret?: string;
+  readonly customerId?: string;
+  readonly signMethod?: SignMethod;
+  readonly format?: string;
+}
+
+/** The query params of a call, signed over `body` by the protocol core's signer, `sign` last. */
+export function signedParams(options: CallOptions = {}): [string, string][] {
+  const body = options.body ?? encodeCancelRequest(CANCEL_NEW_ORDER);
+  const { params } = signQuery(
+    {
+      method: options.method ?? ORDER_CANCEL_METHOD.short,
+      timestamp: options.timestamp ?? FIXED_TIMESTAMP,
+      appKey: options.appKey ?? APP_KEY,
+      customerId: options.customerId ?? CUSTOMER_ID,
+      ...(options.signMethod === undefined ? {} : { signMethod: options.signMethod }),
+      ...(options.format === undefined ? {} : { format: options.format }),
+    },
+    body,
+    options.secret ?? SECRET,
+  );
+  return params.map(([key, value]) => [key, value]);
+}
+
+export function toSearch(params: readonly (readonly [string, string])[]): string {
+  return new URLSearchParams(params as [string, string][]).toString();
+}
+
+export interface QimenReply {
+  readonly flag: string;
+  readonly code?: string;
+  readonly message?: string;
+}
+
+/**
+ * POSTs a Qimen call and returns the decoded envelope, after checking what every answer must be:
+ * HTTP 200, text/xml;charset=utf-8, a `<response>` the ERP client can decode.
+ */
+export async function postQimen(
+  sandbox: SandboxWmsUrls,
+  search: string,
+  body: string | Uint8Array,
+): Promise<QimenReply> {
+  const response = await request(`${sandbox.qimenUrl.href}?${search}`, {
+    method: "POST",
+    headers: { "content-type": "text/xml;charset=utf-8" },
+    body,
+  });
+  const text = await response.body.text();
+  expect(response.statusCode, text).to.equal(200);
+  expect(response.headers["content-type"]).to.equal("text/xml;charset=utf-8");
+  const { flag, code, message } = decodeResponse(text);
+  return { flag, ...(code === undefined ? {} : { code }), ...(message === undefined ? {} : { message }) };
+}
+
+/** A correctly signed call (options override any part of it). */
+export async function cancelCall(sandbox: SandboxWmsUrls, options: CallOptions = {}): Promise<QimenReply> {
+  const body = options.body ?? encodeCancelRequest(CANCEL_NEW_ORDER);
+  return postQimen(sandbox, toSearch(signedParams({ ...options, body })), body);
+}
+
+export interface StateReply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** POSTs a raw state-change body to the provider-states endpoint. */
+export async function postState(sandbox: SandboxWmsUrls, body: string): Promise<StateReply> {
+  const response = await request(sandbox.stateChangeUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  expect(response.headers["content-type"]).to.equal("application/json");
+  return { status: response.statusCode, body: await response.body.json() };
+}
+
+export async function setState(
+  sandbox: SandboxWmsUrls,
+  state: string,
+  params: Readonly<Record<string, unknown>>,
+  action: "setup" | "teardown" = "setup",
+): Promise<StateReply> {
+  return postState(sandbox, JSON.stringify({ state, params, action }));
+}
+
+export const failure = (code: string, message: string): QimenReply => ({ flag: "failure", code, message });
+export const ILLEGAL_REQUEST = failure("sign-check-failure", "Illegal request");
+export const CANCELLED = { flag: "success", code: "0", message: `order "${NEW_ORDER.orderCode}" cancelled` };
