@@ -56,7 +56,8 @@ Provider states (Pact's protocol): POST ${PROVIDER_STATES_PATH} with
   "an order exists"  params warehouseCode, orderCode, status, optional ownerCode, orderType, orderId
                      status: ${ORDER_STATUS_NAMES.join(", ")}
   "no order exists"  params orderCode, optional warehouseCode
-  Setup replaces only that order; the store is never reset as a whole.
+  Setup replaces only that order; teardown of "an order exists" removes it; the store is never
+  reset as a whole (parallel verifiers share it). A change without a state is a no-op.
 
 Example:
   ${SECRET_ENV}=s3cret qimen-pact wms --port 8080 --app-key my-app --customer-id my-wms

@@ -106,8 +106,9 @@ const ACTIONS = ["setup", "teardown"] as const;
 class StateParamError extends Error {}
 
 /**
- * Applies one state change. `action` defaults to setup (older verifiers send none). Anything the
- * sandbox cannot honour exactly is a 400 that says what is known, so the verifier can report it.
+ * Applies one state change. `action` defaults to setup (older verifiers send none); an absent or
+ * empty `state` is a no-op. Anything else the sandbox cannot honour exactly is a 400 that says what
+ * is known, so the verifier can report it.
  */
 export function applyStateChange(payload: unknown, store: OrderStore): StateChangeAnswer {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
@@ -118,6 +119,8 @@ export function applyStateChange(payload: unknown, store: OrderStore): StateChan
   if (typeof action !== "string" || !(ACTIONS as readonly string[]).includes(action)) {
     return badRequest(`"action" must be ${ACTIONS.join(" or ")}, got ${JSON.stringify(action)}`, about);
   }
+  // Pact's verifier core also calls for interactions that have no provider state: nothing to set.
+  if (state === undefined || state === "") return { status: 200, body: {}, ...about };
   const handler = typeof state === "string" ? HANDLERS.get(state) : undefined;
   if (handler === undefined) {
     return badRequest(

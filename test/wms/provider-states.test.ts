@@ -145,6 +145,14 @@ describe("sandbox WMS: Pact provider states", () => {
     });
   }
 
+  for (const body of [{ action: "setup" }, { state: "", params: {}, action: "setup" }]) {
+    it(`a change without a state (${JSON.stringify(body)}) is a no-op answering 200 {}, as Pact's core expects`, async () => {
+      await setState(sandbox, "an order exists", OTHER_ORDER);
+      expect(await postState(sandbox, JSON.stringify(body))).to.deep.equal({ status: 200, body: {} });
+      expect(sandbox.wms.store.list()).to.deep.equal([OTHER_ORDER]);
+    });
+  }
+
   it("a body that is not JSON answers 400", async () => {
     expect(await postState(sandbox, "state=an order exists")).to.deep.equal({
       status: 400,
