@@ -1,7 +1,9 @@
 import type { Command } from "./command.js";
 import { cancelCommand } from "./cancel-command.js";
+import { demoCommand } from "./demo-command.js";
 import { signCommand } from "./sign-command.js";
+import { verifyCommand } from "./verify-command.js";
 import { wmsCommand } from "./wms-command.js";
 
 /** Every command of the qimen-pact binary, in the order --help lists them. */
-export const COMMANDS: readonly Command[] = [signCommand, cancelCommand, wmsCommand];
+export const COMMANDS: readonly Command[] = [signCommand, cancelCommand, wmsCommand, verifyCommand, demoCommand];

@@ -21,7 +21,9 @@ export type QimenErrorCode =
   | "QIMEN_READ_TIMEOUT"
   | "QIMEN_CONNECTION_CLOSED"
   | "QIMEN_HTTP_STATUS"
-  | "QIMEN_GATEWAY_ERROR";
+  | "QIMEN_GATEWAY_ERROR"
+  // provider verification (qimen-pact verify)
+  | "QIMEN_CONTRACT_INVALID";
 
 export interface QimenErrorOptions {
   /** Facts that help the reader fix the problem: field names, limits, URLs. Never secrets. */

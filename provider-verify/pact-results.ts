@@ -1,0 +1,108 @@
+/** Pact's verdict on one interaction, from the JSON the verifier core returns, in plain words. */
+export interface PactOutcome {
+  readonly passed: boolean;
+  readonly problems: readonly PactProblem[];
+}
+
+export interface PactProblem {
+  /** What differs: `HTTP status`, `header Content-Type`, `body response/flag`, or `verifier`. */
+  readonly where: string;
+  /** Plain words, e.g. `expected "success", got "failure"`. */
+  readonly message: string;
+}
+
+/** Longest expected/actual value quoted as is; longer ones are cut (bodies, XML dumps). */
+const MAX_VALUE_CHARS = 160;
+
+/**
+ * Reads the JSON of Pact's verifier core (`{result, errors: [{mismatch}], ...}`) for a run of one
+ * interaction. Anything unreadable counts as a failure: a gate that cannot tell must not pass.
+ */
+export function parsePactOutcome(json: string): PactOutcome {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return { passed: false, problems: [{ where: "verifier", message: cut(json.trim() || "no result") }] };
+  }
+  if (!isRecord(parsed) || typeof parsed["result"] !== "boolean") {
+    return { passed: false, problems: [{ where: "verifier", message: "the verifier returned no result" }] };
+  }
+  const errors = Array.isArray(parsed["errors"]) ? parsed["errors"] : [];
+  const problems = errors.flatMap((error) => problemsOf(isRecord(error) ? error["mismatch"] : undefined));
+  return { passed: parsed["result"] && problems.length === 0, problems };
+}
+
+function problemsOf(mismatch: unknown): PactProblem[] {
+  if (!isRecord(mismatch)) return [];
+  if (mismatch["type"] === "error") return [{ where: "verifier", message: cut(String(mismatch["message"])) }];
+  const list = Array.isArray(mismatch["mismatches"]) ? mismatch["mismatches"] : [];
+  return list.filter(isRecord).map(describeMismatch);
+}
+
+function describeMismatch(mismatch: Record<string, unknown>): PactProblem {
+  const said = withoutBacktrace(typeof mismatch["mismatch"] === "string" ? mismatch["mismatch"] : "");
+  switch (mismatch["type"]) {
+    case "StatusMismatch":
+      return {
+        where: "HTTP status",
+        message: `expected ${String(mismatch["expected"])}, got ${String(mismatch["actual"])}`,
+      };
+    case "HeaderMismatch":
+      return {
+        where: `header ${String(mismatch["key"])}`,
+        message: cut(said.replace(/^Mismatch with header '[^']*': /, "")),
+      };
+    case "BodyTypeMismatch":
+      return {
+        where: "body",
+        message: `expected a body of type ${String(mismatch["expected"])}, got ${String(mismatch["actual"])}`,
+      };
+    case "BodyMismatch":
+      return { where: `body ${elementPath(textOf(mismatch["path"], "$"))}`, message: bodyWords(mismatch, said) };
+    default:
+      return { where: textOf(mismatch["type"], "mismatch"), message: cut(said || JSON.stringify(mismatch)) };
+  }
+}
+
+/** Short expected/actual text values are clearest quoted; anything else in Pact's own words. */
+function bodyWords(mismatch: Record<string, unknown>, said: string): string {
+  const { expected, actual } = mismatch;
+  const quotable = (value: unknown): value is string =>
+    typeof value === "string" && value.length <= MAX_VALUE_CHARS && !value.includes("<");
+  if (quotable(expected) && quotable(actual) && /to be equal to/.test(said)) {
+    return `expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+  }
+  return cut(said);
+}
+
+/** `$.response.flag['#text']` → `response/flag (text)`; `$` → `(document)`. */
+export function elementPath(jsonPath: string): string {
+  const steps = [...jsonPath.matchAll(/\.([^.[\]]+)|\['([^']+)'\]|\[(\d+)\]/g)].map(
+    ([, dotted, quoted, index]) => dotted ?? quoted ?? `[${index}]`,
+  );
+  if (steps.length === 0) return "(document)";
+  const text = steps.at(-1) === "#text";
+  const elements = (text ? steps.slice(0, -1) : steps).map((step) =>
+    step.startsWith("@") ? `@${step.slice(1)}` : step,
+  );
+  return `${elements.join("/").replaceAll("/[", "[")}${text ? " (text)" : ""}`;
+}
+
+/** Pact puts a native backtrace inside the quotes of a parse error: noise for a WMS team. */
+function withoutBacktrace(text: string): string {
+  return text.replace(/\s*Stack backtrace:[\s\S]*?('?)$/, "$1");
+}
+
+function cut(text: string): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length <= 2 * MAX_VALUE_CHARS ? oneLine : `${oneLine.slice(0, 2 * MAX_VALUE_CHARS)}…`;
+}
+
+function textOf(value: unknown, fallback: string): string {
+  return typeof value === "string" ? value : fallback;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

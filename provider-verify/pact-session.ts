@@ -1,0 +1,253 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
+import { Verifier } from "@pact-foundation/pact";
+import { Agent, type Dispatcher } from "undici";
+import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
+import { callHttp, isNoAnswer, type CallOutcome } from "./transport.js";
+import type { DeliveryRecord, RunRecord, StateChangeRecord, WorkerJob, WorkerRun } from "./worker-protocol.js";
+
+/** pact-js answers the verifier core's state-change calls on this path of its proxy. */
+const PACT_STATE_PATH = "/_pactSetup";
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+/** Hop-by-hop and framing headers: each leg of a relay sets its own. */
+const NOT_RELAYED = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "te",
+  "trailer",
+  "upgrade",
+  "proxy-authorization",
+  "proxy-connection",
+  // So the provider answers uncompressed bytes, which we decode and relay as they are.
+  "accept-encoding",
+]);
+
+/** What pact-js's express proxy hands a requestFilter (express is not typed in this project). */
+interface ProxiedRequest extends IncomingMessage {
+  readonly path: string;
+  readonly body?: unknown;
+}
+
+interface Capture {
+  readonly stateChanges: StateChangeRecord[];
+  readonly sensitive: string[];
+  delivery?: DeliveryRecord;
+  /** States whose setup failed in this run: the core retries, we answer again without calling. */
+  readonly failedSetups: Map<string, string>;
+}
+
+/**
+ * Runs every interaction of the job through pact-js's Verifier, one Verifier run per interaction
+ * (so each result is that interaction's alone), and reports each as it completes.
+ *
+ * The Verifier's proxy hands every call to our requestFilter, which answers it itself: state
+ * changes go to the provider's state-change URL (a failure answers 500, so the core fails the
+ * interaction instead of pact-js 16's silent 200), and the Qimen call is delivered the way the
+ * gateway delivers it (gateway-call.ts) with our own HTTP client, whose answer is relayed to Pact.
+ * The proxy's own forwarding (http-proxy) is never used: it crashes on a refused connection.
+ */
+export async function runInteractions(job: WorkerJob, report: (record: RunRecord) => Promise<void>): Promise<void> {
+  const gateway: GatewaySettings = { ...job.gateway, providerUrl: new URL(job.gateway.providerUrl) };
+  const dispatcher = new Agent({ connect: { timeout: job.timeoutMs } });
+  const session: Session = { job, gateway, dispatcher, unreachable: undefined };
+  try {
+    for (const run of job.runs) await report(await runOne(session, run));
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+interface Session {
+  readonly job: WorkerJob;
+  readonly gateway: GatewaySettings;
+  readonly dispatcher: Dispatcher;
+  /** Set once the provider refused a connection: later calls are not attempted. */
+  unreachable: string | undefined;
+}
+
+async function runOne(session: Session, run: WorkerRun): Promise<RunRecord> {
+  const capture: Capture = { stateChanges: [], sensitive: [], failedSetups: new Map() };
+  const started = performance.now();
+  const verifier = new Verifier({
+    provider: run.provider,
+    // Must be an origin (pact-js would append the contract's path to a path here); never used,
+    // since our filter answers every call.
+    providerBaseUrl: session.gateway.providerUrl.origin,
+    pactUrls: [run.pactFile],
+    logLevel: "error",
+    // Our own calls time out first: one state change or one delivery, plus slack.
+    timeout: 2 * session.job.timeoutMs + 5_000,
+    requestFilter: (request: ProxiedRequest, response: ServerResponse) => {
+      handleCall(session, run, capture, request, response).catch((error: unknown) => {
+        // A bug in our relay must fail the interaction, never hang it.
+        capture.delivery ??= {
+          delivered: false,
+          failure: `verifier relay error: ${String(error)}`,
+          unreachable: false,
+        };
+        if (!response.headersSent) answer(response, 500, "text/plain", `qimen-pact relay error: ${String(error)}`);
+      });
+    },
+  });
+  let pactResult: string;
+  try {
+    pactResult = await verifier.verifyProvider();
+  } catch (error) {
+    pactResult = error instanceof Error ? error.message : String(error);
+  }
+  return {
+    index: run.index,
+    durationMs: Math.round(performance.now() - started),
+    stateChanges: capture.stateChanges,
+    ...(capture.delivery === undefined ? {} : { delivery: capture.delivery }),
+    pactResult,
+    sensitive: capture.sensitive,
+  };
+}
+
+async function handleCall(
+  session: Session,
+  run: WorkerRun,
+  capture: Capture,
+  request: ProxiedRequest,
+  response: ServerResponse,
+): Promise<void> {
+  if (request.path === PACT_STATE_PATH) return changeState(session, capture, request.body, response);
+  return deliver(session, run, capture, request, response);
+}
+
+async function changeState(session: Session, capture: Capture, body: unknown, response: ServerResponse) {
+  const { state, action } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  // The core also calls with no state for interactions that have none: nothing to set.
+  if (typeof state !== "string" || state === "") return answer(response, 200, "application/json", "{}");
+  const actionName = typeof action === "string" ? action : "setup";
+  const earlier = actionName === "setup" ? capture.failedSetups.get(state) : undefined;
+  if (earlier !== undefined) return answer(response, 500, "text/plain", earlier);
+
+  const url = session.job.stateChangeUrl;
+  const outcome: CallOutcome =
+    url === undefined
+      ? { failure: "no state-change URL given (--state-change-url)", unreachable: false, durationMs: 0 }
+      : await callHttp(
+          {
+            url: new URL(url),
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: Buffer.from(JSON.stringify(body), "utf8"),
+          },
+          session.dispatcher,
+          session.job.timeoutMs,
+        );
+  const failure = isNoAnswer(outcome)
+    ? outcome.failure
+    : outcome.status >= 200 && outcome.status < 300
+      ? undefined
+      : `${url} answered HTTP ${outcome.status}: ${excerpt(outcome.body)}`;
+  capture.stateChanges.push({ state, action: actionName, ...(failure === undefined ? {} : { failure }) });
+  if (failure !== undefined && actionName === "setup") {
+    capture.failedSetups.set(state, failure);
+    return answer(response, 500, "text/plain", failure);
+  }
+  // A failed teardown is reported as a note; the interaction itself has been judged already.
+  const values = failure === undefined && !isNoAnswer(outcome) ? jsonObjectOrEmpty(outcome.body) : "{}";
+  return answer(response, 200, "application/json", values);
+}
+
+async function deliver(
+  session: Session,
+  run: WorkerRun,
+  capture: Capture,
+  request: ProxiedRequest,
+  response: ServerResponse,
+): Promise<void> {
+  const notDelivered = (failure: string, unreachable: boolean): void => {
+    capture.delivery = { delivered: false, failure, unreachable };
+    answer(response, 502, "text/plain", `qimen-pact: not delivered: ${failure}`);
+  };
+  if (session.unreachable !== undefined) {
+    return notDelivered(`not attempted: the provider was unreachable earlier (${session.unreachable})`, true);
+  }
+  const url = request.url ?? "";
+  const queryStart = url.indexOf("?");
+  const body = bodyBytes(request.body);
+  let call;
+  try {
+    call = toGatewayCall({ search: queryStart === -1 ? "" : url.slice(queryStart + 1), body }, session.gateway, {
+      now: new Date(),
+      badSignature: run.badSignature,
+    });
+  } catch (error) {
+    return notDelivered(error instanceof Error ? error.message : String(error), false);
+  }
+  capture.sensitive.push(call.sign);
+  const outcome = await callHttp(
+    { url: call.url, method: "POST", headers: relayedHeaders(request.headers), body },
+    session.dispatcher,
+    session.job.timeoutMs,
+  );
+  if (isNoAnswer(outcome)) {
+    if (outcome.unreachable) session.unreachable = outcome.failure;
+    return notDelivered(outcome.failure, outcome.unreachable);
+  }
+  // XML allows a leading byte-order mark (.NET WMSs send one) and the ERP client accepts it, but
+  // Pact's XML parser fails on it: Pact matches the document without it, and the report says so.
+  const bomRemoved = outcome.body.subarray(0, UTF8_BOM.length).equals(UTF8_BOM);
+  capture.delivery = {
+    delivered: true,
+    status: outcome.status,
+    headers: outcome.headers,
+    body: outcome.body.toString("base64"),
+    bomRemoved,
+  };
+  const relayed = bomRemoved ? outcome.body.subarray(UTF8_BOM.length) : outcome.body;
+  response.statusCode = outcome.status;
+  response.removeHeader("x-powered-by");
+  const headers = new Map<string, string[]>();
+  for (const [name, value] of outcome.headers) {
+    if (!NOT_RELAYED.has(name)) headers.set(name, [...(headers.get(name) ?? []), value]);
+  }
+  for (const [name, values] of headers) response.setHeader(name, values.length === 1 ? (values[0] ?? "") : values);
+  response.setHeader("content-length", relayed.length);
+  response.end(relayed);
+}
+
+function relayedHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
+  const relayed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !NOT_RELAYED.has(name)) relayed[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return relayed;
+}
+
+/** pact-js's body parsers leave XML as the exact bytes sent; JSON and forms arrive parsed. */
+function bodyBytes(body: unknown): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body === "object" && Object.keys(body).length === 0) return Buffer.alloc(0);
+  return Buffer.from(typeof body === "string" ? body : JSON.stringify(body), "utf8");
+}
+
+function answer(response: ServerResponse, status: number, contentType: string, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  response.removeHeader("x-powered-by");
+  response.writeHead(status, { "content-type": contentType, "content-length": bytes.length });
+  response.end(bytes);
+}
+
+function excerpt(body: Buffer): string {
+  const text = body.toString("utf8").replace(/\s+/g, " ").trim();
+  return text.length <= 300 ? text || "(empty body)" : `${text.slice(0, 300)}…`;
+}
+
+/** Provider-state values a state-change endpoint returns, for Pact's injected values; else none. */
+function jsonObjectOrEmpty(body: Buffer): string {
+  try {
+    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? JSON.stringify(parsed) : "{}";
+  } catch {
+    return "{}";
+  }
+}

@@ -1,0 +1,127 @@
+import { describeStates, type InteractionResult, type VerificationReport } from "./results.js";
+
+/** The run's first console line: what is verified against what. */
+export function consoleHeader(target: {
+  readonly providerUrl: string;
+  readonly methodName: string;
+  readonly contracts: readonly string[];
+}): string {
+  const method = target.methodName === "long" ? "taobao.qimen.order.cancel" : "order.cancel";
+  return `Verifying ${target.providerUrl} (method ${method}) against ${target.contracts.join(", ")}\n`;
+}
+
+/**
+ * One line per interaction (verdict, description, state, duration), then for a failure each
+ * reason in plain words, the state's params and the answer received.
+ */
+export function consoleResult(result: InteractionResult): string {
+  const line = `${result.verdict === "passed" ? "PASS" : "FAIL"}  ${[result.description, circumstances(result), `${result.durationMs} ms`].filter((part) => part !== "").join("  ")}\n`;
+  const details = [
+    ...result.reasons.map((reason) => `${reason.where}: ${reason.message}`),
+    ...(result.verdict === "failed" && result.states.length > 0 ? [`state: ${describeStates(result.states)}`] : []),
+    ...(result.verdict === "failed" && result.response !== undefined
+      ? [
+          `answer: HTTP ${result.response.status} ${result.response.contentType ?? "(no content type)"} ${oneLine(result.response.bodyExcerpt)}`,
+        ]
+      : []),
+    ...result.notes.map((note) => `note: ${note}`),
+  ];
+  return line + details.map((detail) => `      ${detail}\n`).join("");
+}
+
+export function consoleSummary(report: VerificationReport): string {
+  const { total, passed, failed } = report.summary;
+  const seconds = (report.durationMs / 1000).toFixed(1);
+  const verdict = failed === 0 ? "PASSED" : "FAILED";
+  const unreachable = report.unreachable === undefined ? "" : `Provider unreachable: ${report.unreachable}\n`;
+  return `${unreachable}${total} interactions: ${passed} passed, ${failed} failed (${seconds} s). ${verdict}\n`;
+}
+
+/** The whole console report, as printed by `qimen-pact verify`. */
+export function consoleReport(report: VerificationReport): string {
+  return consoleHeader(report) + report.interactions.map(consoleResult).join("") + consoleSummary(report);
+}
+
+/** Machine-readable results: the report itself, versioned. */
+export function jsonReport(report: VerificationReport): string {
+  return `${JSON.stringify({ format: "qimen-pact-verify/1", ...report }, null, 2)}\n`;
+}
+
+/**
+ * JUnit XML as CI servers read it: a testsuite per contract, a testcase per interaction, the
+ * reasons of a failure in its `<failure>` element.
+ */
+export function junitReport(report: VerificationReport): string {
+  const suites = report.contracts.map((contract) => {
+    const cases = report.interactions.filter((result) => result.contract === contract);
+    const failures = cases.filter((result) => result.verdict === "failed").length;
+    const time = cases.reduce((sum, result) => sum + result.durationMs, 0);
+    const first = cases[0];
+    const name = first === undefined ? contract : `${first.consumer} → ${first.provider} (${contract})`;
+    return [
+      `  <testsuite ${attributes({ name, tests: cases.length, failures, errors: 0, skipped: 0, time: seconds(time), timestamp: report.startedAt })}>`,
+      ...cases.map(junitCase),
+      "  </testsuite>",
+    ].join("\n");
+  });
+  const { total, failed } = report.summary;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites ${attributes({ name: `qimen-pact verify ${report.providerUrl}`, tests: total, failures: failed, errors: 0, time: seconds(report.durationMs) })}>`,
+    ...suites,
+    "</testsuites>",
+    "",
+  ].join("\n");
+}
+
+/** `[given <state>; sent with a wrong sign]`: what the interaction's line must say besides its description. */
+function circumstances(result: InteractionResult): string {
+  const parts = [
+    ...(result.states.length === 0 ? [] : [`given ${result.states.map((state) => state.name).join("; ")}`]),
+    ...(result.badSignature ? ["sent with a wrong sign"] : []),
+  ];
+  return parts.length === 0 ? "" : `[${parts.join("; ")}]`;
+}
+
+function junitCase(result: InteractionResult): string {
+  const open = `    <testcase ${attributes({
+    name: [result.description, circumstances(result)].filter((part) => part !== "").join(" "),
+    classname: `${result.consumer}.${result.provider}`,
+    time: seconds(result.durationMs),
+  })}`;
+  const [first] = result.reasons;
+  const failure =
+    first === undefined
+      ? []
+      : [
+          `      <failure ${attributes({ message: `${first.where}: ${first.message}`, type: first.kind })}>${text(
+            consoleResult(result),
+          )}</failure>`,
+        ];
+  const notes = result.notes.length === 0 ? [] : [`      <system-out>${text(result.notes.join("\n"))}</system-out>`];
+  const children = [...failure, ...notes];
+  return children.length === 0 ? `${open}/>` : [`${open}>`, ...children, "    </testcase>"].join("\n");
+}
+
+function seconds(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function attributes(values: Readonly<Record<string, string | number>>): string {
+  return Object.entries(values)
+    .map(([name, value]) => `${name}="${text(String(value)).replaceAll('"', "&quot;")}"`)
+    .join(" ");
+}
+
+/** XML text: markup escaped, and characters XML 1.0 forbids (control codes, lone surrogates) replaced. */
+function text(value: string): string {
+  return value
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "\uFFFD")
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;");
+}
+
+function oneLine(value: string): string {
+  return value.replace(/\s+/g, " ").trim();
+}

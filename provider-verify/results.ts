@@ -1,0 +1,74 @@
+import type { ClientView } from "./client-view.js";
+import type { ProviderState } from "./contracts.js";
+
+export type Verdict = "passed" | "failed";
+
+/**
+ * Why an interaction failed:
+ * - `state-setup`: the provider state could not be set (unknown state, bad params, endpoint down);
+ * - `not-delivered`: the call got no HTTP answer (refused, timeout, closed);
+ * - `contract-mismatch`: Pact's matcher found the answer differs from the contract;
+ * - `client-rejects`: the ERP client would not accept the answer, whatever Pact says;
+ * - `flag-differs`: the ERP client would read another flag than the contract's;
+ * - `verifier`: the verifier itself could not judge (reported, never passed).
+ */
+export type FailureKind =
+  "state-setup" | "not-delivered" | "contract-mismatch" | "client-rejects" | "flag-differs" | "verifier";
+
+export interface FailureReason {
+  readonly kind: FailureKind;
+  /** Where it differs: `body response/flag (text)`, `HTTP status`, a state name, the provider URL. */
+  readonly where: string;
+  /** Plain words: expected vs actual. */
+  readonly message: string;
+}
+
+export interface ResponseSummary {
+  readonly status: number;
+  readonly contentType?: string;
+  /** The start of the body as text, redacted. */
+  readonly bodyExcerpt: string;
+}
+
+export interface InteractionResult {
+  readonly contract: string;
+  readonly consumer: string;
+  readonly provider: string;
+  readonly description: string;
+  readonly states: readonly ProviderState[];
+  readonly badSignature: boolean;
+  readonly verdict: Verdict;
+  readonly durationMs: number;
+  /** Empty when passed. */
+  readonly reasons: readonly FailureReason[];
+  /** Worth knowing, never a failure: a byte-order mark removed before matching, a failed teardown. */
+  readonly notes: readonly string[];
+  readonly response?: ResponseSummary;
+  readonly client?: ClientView;
+}
+
+export interface VerificationReport {
+  /** Origin and path of the provider: never a query, never credentials. */
+  readonly providerUrl: string;
+  readonly stateChangeUrl?: string;
+  readonly methodName: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly contracts: readonly string[];
+  /** Set when the provider could not be reached at all: every interaction failed without a call. */
+  readonly unreachable?: string;
+  readonly interactions: readonly InteractionResult[];
+  readonly summary: { readonly total: number; readonly passed: number; readonly failed: number };
+}
+
+/** A state given as `name (key=value, …)`, for one-line reports. */
+export function describeStates(states: readonly ProviderState[]): string {
+  return states
+    .map(({ name, params }) => {
+      const pairs = Object.entries(params).map(
+        ([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`,
+      );
+      return pairs.length === 0 ? name : `${name} (${pairs.join(", ")})`;
+    })
+    .join("; ");
+}

@@ -1,0 +1,141 @@
+import { connect } from "node:net";
+import { performance } from "node:perf_hooks";
+import { request, type Dispatcher } from "undici";
+import { transportError } from "../src/client/delivery-error.js";
+
+/** An HTTP answer, read in full (up to MAX_ANSWER_BYTES). */
+export interface HttpAnswer {
+  readonly status: number;
+  /** Header pairs as received, lower-case names, multi-valued headers repeated. */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: Buffer;
+  readonly durationMs: number;
+}
+
+/** Why a call got no answer, in words fit for a report (no query string: it carries the sign). */
+export interface NoAnswer {
+  readonly failure: string;
+  /** The provider is unreachable (refused, no route, connect timeout): later calls would fail alike. */
+  readonly unreachable: boolean;
+  readonly durationMs: number;
+}
+
+export type CallOutcome = HttpAnswer | NoAnswer;
+
+export function isNoAnswer(outcome: CallOutcome): outcome is NoAnswer {
+  return "failure" in outcome;
+}
+
+/** Far more than any Qimen answer; a provider streaming without end is cut off here. */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+const UNREACHABLE = new Set(["QIMEN_CONNECTION_REFUSED", "QIMEN_CONNECT_TIMEOUT"]);
+
+export interface HttpCall {
+  readonly url: URL;
+  readonly method: "POST";
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
+/**
+ * One HTTP call with a deadline for the whole exchange. Transport failures are results, not
+ * errors: the verifier reports them per interaction.
+ */
+export async function callHttp(call: HttpCall, dispatcher: Dispatcher, timeoutMs: number): Promise<CallOutcome> {
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  const where = call.url.origin + call.url.pathname;
+  try {
+    const response = await request(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      dispatcher,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = await readCapped(response.body);
+    if (body === undefined) {
+      return {
+        failure: `${where} answered more than ${MAX_ANSWER_BYTES} bytes`,
+        unreachable: false,
+        durationMs: elapsed(),
+      };
+    }
+    return { status: response.statusCode, headers: headerPairs(response.headers), body, durationMs: elapsed() };
+  } catch (cause) {
+    return { ...describeFailure(cause, where, timeoutMs), durationMs: elapsed() };
+  }
+}
+
+function describeFailure(cause: unknown, where: string, timeoutMs: number): Omit<NoAnswer, "durationMs"> {
+  if ((cause as { name?: unknown } | null)?.name === "TimeoutError") {
+    return { failure: `${where} did not answer within ${timeoutMs} ms`, unreachable: false };
+  }
+  const known = transportError(cause, { endpoint: where, attempt: 1 });
+  if (known !== undefined) {
+    const errno = String(known.context["errno"]);
+    return { failure: `${where}: ${transportWords(known.code)} (${errno})`, unreachable: UNREACHABLE.has(known.code) };
+  }
+  return { failure: `${where}: ${cause instanceof Error ? cause.message : String(cause)}`, unreachable: false };
+}
+
+function transportWords(code: string): string {
+  switch (code) {
+    case "QIMEN_CONNECTION_REFUSED":
+      return "connection refused or host not reachable";
+    case "QIMEN_CONNECT_TIMEOUT":
+      return "timed out opening a connection";
+    case "QIMEN_READ_TIMEOUT":
+      return "timed out waiting for the answer";
+    default:
+      return "the connection closed before an answer arrived";
+  }
+}
+
+async function readCapped(body: Dispatcher.ResponseData["body"]): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const bytes = chunk as Buffer;
+    size += bytes.length;
+    if (size > MAX_ANSWER_BYTES) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks);
+}
+
+function headerPairs(headers: Record<string, string | string[] | undefined>): [string, string][] {
+  return Object.entries(headers).flatMap(([name, value]): [string, string][] =>
+    value === undefined ? [] : (Array.isArray(value) ? value : [value]).map((one): [string, string] => [name, one]),
+  );
+}
+
+/**
+ * Whether a TCP connection to the URL's host and port opens within the deadline: checked before
+ * any interaction runs, so an unreachable provider fails in one clear line instead of one timeout
+ * per interaction. Resolves to undefined when it opens, else to the reason.
+ */
+export async function probeTcp(url: URL, timeoutMs: number): Promise<string | undefined> {
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const where = `${url.hostname}:${port}`;
+  return await new Promise<string | undefined>((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    const settle = (reason: string | undefined): void => {
+      socket.destroy();
+      resolve(reason);
+    };
+    socket.once("connect", () => settle(undefined));
+    socket.once("timeout", () => settle(`${where}: timed out opening a connection after ${timeoutMs} ms`));
+    socket.once("error", (error: NodeJS.ErrnoException) => {
+      const known = transportError(error, { endpoint: where, attempt: 1 });
+      settle(`${where}: ${known === undefined ? error.message : `${transportWords(known.code)} (${error.code})`}`);
+    });
+  });
+}

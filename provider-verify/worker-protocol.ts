@@ -1,0 +1,66 @@
+import type { MethodNameForm } from "../src/protocol/system-params.js";
+
+/*
+ * Pact's verifier core prints its own report straight to the process's stdout, where no Node code
+ * can catch it. The verification therefore runs in a child process (pact-worker) whose output is
+ * discarded; these are the messages the two exchange over the IPC channel. The secret travels only
+ * through this channel: never on a command line or in the child's environment.
+ */
+
+export interface WorkerJob {
+  readonly gateway: {
+    readonly providerUrl: string;
+    readonly secret: string;
+    readonly appKey?: string;
+    readonly customerId?: string;
+    readonly methodName: MethodNameForm;
+  };
+  readonly stateChangeUrl?: string;
+  readonly timeoutMs: number;
+  readonly runs: readonly WorkerRun[];
+}
+
+export interface WorkerRun {
+  /** Position in the parent's list of interactions. */
+  readonly index: number;
+  /** A Pact file holding only this interaction. */
+  readonly pactFile: string;
+  readonly provider: string;
+  readonly badSignature: boolean;
+}
+
+export interface StateChangeRecord {
+  readonly state: string;
+  readonly action: string;
+  /** Undefined when the provider accepted it, else why not. */
+  readonly failure?: string;
+}
+
+export type DeliveryRecord =
+  | {
+      readonly delivered: true;
+      readonly status: number;
+      readonly headers: readonly (readonly [string, string])[];
+      /** The body exactly as received, base64. */
+      readonly body: string;
+      /** A leading UTF-8 byte-order mark was removed before Pact matched the body. */
+      readonly bomRemoved: boolean;
+    }
+  | { readonly delivered: false; readonly failure: string; readonly unreachable: boolean };
+
+export interface RunRecord {
+  readonly index: number;
+  readonly durationMs: number;
+  readonly stateChanges: readonly StateChangeRecord[];
+  /** Absent when Pact never asked for the call (e.g. the state setup failed). */
+  readonly delivery?: DeliveryRecord;
+  /** The verifier core's JSON result, or its error text. */
+  readonly pactResult: string;
+  /** Values that must never appear in a report (the signs sent); the parent redacts them. */
+  readonly sensitive: readonly string[];
+}
+
+export type WorkerMessage =
+  | { readonly type: "run"; readonly record: RunRecord }
+  | { readonly type: "done" }
+  | { readonly type: "failed"; readonly message: string };

@@ -1,0 +1,204 @@
+import { writeFile } from "node:fs/promises";
+import { loadContracts, requiredStates, type Contract } from "../../provider-verify/contracts.js";
+import { shippedContractsDir } from "../../provider-verify/package-paths.js";
+import {
+  consoleHeader,
+  consoleResult,
+  consoleSummary,
+  jsonReport,
+  junitReport,
+} from "../../provider-verify/reports.js";
+import type { VerificationReport } from "../../provider-verify/results.js";
+import { DEFAULT_TIMEOUT_MS, verifyProvider } from "../../provider-verify/verify-provider.js";
+import { parseQimenEndpoint } from "../client/qimen-client.js";
+import { isQimenError } from "../protocol/errors.js";
+import type { MethodNameForm } from "../protocol/system-params.js";
+import { EXIT, parseCommandArgs, requireOption, UsageError, type CliIo, type Command } from "./command.js";
+import { SECRET_ENV } from "./sign-command.js";
+import { APP_KEY_ENV, CUSTOMER_ID_ENV } from "./wms-command.js";
+
+const help = `Usage: qimen-pact verify --provider-base-url URL [--contracts DIR|FILE]... [--app-key K --secret S
+                         --customer-id C] [--state-change-url URL] [--method-name short|long]
+                         [--timeout-ms N] [--junit FILE] [--json FILE]
+
+The gate a WMS team runs before deploying: replays every interaction of the contracts against the
+WMS the way the Qimen gateway delivers taobao.qimen.order.cancel, and says per interaction whether
+the WMS still keeps the contract, and if not, why.
+
+Each call goes to the exact --provider-base-url (path included), with a fresh Beijing timestamp,
+your app_key and customerId, method order.cancel and a sign computed with --secret over the exact
+body bytes. The interaction the contract marks as bad-signature is sent with a deliberately wrong
+sign: the WMS must answer it with failure (Qimen's go-live signature check).
+
+Every answer is judged twice: by Pact's matcher against the contract, and by the ERP client's own
+decoder. An interaction fails when Pact finds a mismatch, when the ERP client would reject the
+answer (e.g. a duplicated <flag>), or when it would read another flag than the contract's. A
+leading UTF-8 byte-order mark is no failure: XML allows it and the client accepts it.
+
+Options:
+  --provider-base-url URL   the WMS's registered Qimen URL, path included, no query
+                            (e.g. https://wms.example.com/qimen/api)
+  --contracts PATH          a Pact contract file, or a directory of them (*.json); repeatable
+                            (default: the contracts shipped with qimen-pact)
+  --app-key K               app_key to send (or set ${APP_KEY_ENV}; default: the contract's example)
+  --secret S                the app secret the WMS checks signs with (or set ${SECRET_ENV}; required;
+                            prefer the variable: flags show in ps)
+  --customer-id C           customerId to send (or set ${CUSTOMER_ID_ENV}; default: the contract's example)
+  --state-change-url URL    the WMS's Pact provider-state endpoint; required, since the contracts
+                            use provider states. It receives POST {"state", "params", "action"}
+                            ("setup" before, "teardown" after an interaction) and answers 2xx, or
+                            4xx/5xx with a message when it cannot set the state (the interaction
+                            then fails and the message is shown). The sandbox WMS serves it at
+                            /pact/provider-states.
+  --method-name short|long  method sent: short = order.cancel (default, what WMS-side code routes
+                            on, as the gateway delivers it), long = taobao.qimen.order.cancel
+  --timeout-ms N            deadline of each HTTP call and of the reachability check
+                            (default ${DEFAULT_TIMEOUT_MS})
+  --junit FILE              also write a JUnit XML report, one testcase per interaction
+  --json FILE               also write a machine-readable JSON report
+  -h, --help                show this help
+
+Output: one line per interaction (PASS/FAIL, description, provider state, duration); under a
+failure, the reasons in plain words (expected vs actual, element path), the state's params and the
+answer received; then a summary. No secret or sign is ever printed or written.
+
+Exit codes:
+  0  every interaction passed
+  1  an interaction failed, or the provider is unreachable (checked first, in one line)
+  2  usage or configuration error: unknown flag, missing secret or state-change URL, missing,
+     unreadable or invalid contract, report file that cannot be written
+
+Example:
+  ${SECRET_ENV}=... qimen-pact verify --provider-base-url https://wms.example.com/qimen/api \\
+    --app-key my-app --customer-id my-customer \\
+    --state-change-url https://wms-test.example.com/pact/provider-states --junit verify.xml
+`;
+
+export const verifyCommand: Command = {
+  name: "verify",
+  summary: "verify a WMS against the order.cancel contracts, as the Qimen gateway delivers",
+  help,
+  async run(args, io) {
+    const { values } = parseCommandArgs({
+      args: [...args],
+      options: {
+        "provider-base-url": { type: "string" },
+        contracts: { type: "string", multiple: true },
+        "app-key": { type: "string" },
+        secret: { type: "string" },
+        "customer-id": { type: "string" },
+        "state-change-url": { type: "string" },
+        "method-name": { type: "string", default: "short" },
+        "timeout-ms": { type: "string", default: String(DEFAULT_TIMEOUT_MS) },
+        junit: { type: "string" },
+        json: { type: "string" },
+      },
+      strict: true,
+    });
+    const providerUrl = urlOption(
+      requireOption(values["provider-base-url"], "--provider-base-url", io),
+      "--provider-base-url",
+    );
+    const secret = requireOption(values.secret, "--secret", io, SECRET_ENV);
+    const methodName = values["method-name"];
+    if (methodName !== "short" && methodName !== "long") {
+      throw new UsageError(
+        `--method-name must be short (order.cancel) or long (taobao.qimen.order.cancel), got "${methodName}"`,
+      );
+    }
+    const timeoutMs = Number(values["timeout-ms"]);
+    if (!/^\d+$/.test(values["timeout-ms"]) || timeoutMs <= 0) {
+      throw new UsageError(
+        `--timeout-ms must be a positive whole number of milliseconds, got "${values["timeout-ms"]}"`,
+      );
+    }
+    const stateChangeUrl = values["state-change-url"];
+    if (stateChangeUrl !== undefined && !isHttpUrl(stateChangeUrl)) {
+      throw new UsageError(`--state-change-url must be an absolute http(s) URL, got "${stateChangeUrl}"`);
+    }
+    const contracts = await readContracts(values.contracts ?? [shippedContractsDir()]);
+    const states = requiredStates(contracts);
+    if (stateChangeUrl === undefined && states.length > 0) {
+      throw new UsageError(
+        `the contracts need provider states (${states.map((state) => `"${state}"`).join(", ")}): pass --state-change-url, the WMS's Pact state-change endpoint (see --help)`,
+      );
+    }
+    const appKey = optional(values["app-key"] ?? io.env[APP_KEY_ENV]);
+    const customerId = optional(values["customer-id"] ?? io.env[CUSTOMER_ID_ENV]);
+
+    io.stdout(
+      consoleHeader({
+        providerUrl: providerUrl.origin + providerUrl.pathname,
+        methodName,
+        contracts: contracts.map((c) => c.path),
+      }),
+    );
+    let report: VerificationReport;
+    try {
+      report = await verifyProvider({
+        contracts,
+        providerUrl,
+        secret,
+        methodName: methodName satisfies MethodNameForm,
+        timeoutMs,
+        signal: io.signal,
+        onResult: (result) => io.stdout(consoleResult(result)),
+        ...(appKey === undefined ? {} : { appKey }),
+        ...(customerId === undefined ? {} : { customerId }),
+        ...(stateChangeUrl === undefined ? {} : { stateChangeUrl }),
+      });
+    } catch (error) {
+      if (!io.signal.aborted) throw error;
+      io.stderr("qimen-pact verify: interrupted before every interaction was verified\n");
+      return EXIT.failed;
+    }
+    io.stdout(consoleSummary(report));
+    await writeReports(report, { junit: values.junit, json: values.json }, io);
+    return report.summary.failed === 0 ? EXIT.ok : EXIT.failed;
+  },
+};
+
+function urlOption(value: string, flag: string): URL {
+  try {
+    return parseQimenEndpoint(value);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message.replace(/^endpoint /, "")}`);
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol);
+}
+
+function optional(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+async function readContracts(paths: readonly string[]): Promise<Contract[]> {
+  try {
+    return await loadContracts(paths);
+  } catch (error) {
+    if (isQimenError(error, "QIMEN_CONTRACT_INVALID")) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function writeReports(
+  report: VerificationReport,
+  files: { readonly junit: string | undefined; readonly json: string | undefined },
+  io: CliIo,
+): Promise<void> {
+  const outputs = [
+    { file: files.junit, flag: "--junit", content: junitReport },
+    { file: files.json, flag: "--json", content: jsonReport },
+  ];
+  for (const { file, flag, content } of outputs) {
+    if (file === undefined) continue;
+    try {
+      await writeFile(file, content(report));
+    } catch (error) {
+      throw new UsageError(`cannot write ${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    io.stdout(`Wrote the ${flag.slice(2)} report to ${file}\n`);
+  }
+}

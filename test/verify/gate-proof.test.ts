@@ -1,0 +1,310 @@
+import { expect } from "chai";
+import { loadContracts, type Contract } from "../../provider-verify/contracts.js";
+import { consoleResult } from "../../provider-verify/reports.js";
+import type { InteractionResult } from "../../provider-verify/results.js";
+import { verifyProvider } from "../../provider-verify/verify-provider.js";
+import { SANDBOX_APP_KEY, SANDBOX_SECRET } from "../../src/wms/sandbox.js";
+import { COMMITTED_CONTRACT, DESCRIPTIONS } from "./fixtures.js";
+import { GBK_ORDER_SHIPPED, rewriteXml, startVariant, xmlAnswer, type WmsVariant } from "./wms-variants.js";
+
+/*
+ * The proof that the gate is worth running: against deliberately broken WMSs it fails, each time
+ * for the right reason, and against harmless variations of real WMSs it passes. Each variant runs
+ * only the interactions that show its difference, to keep the suite fast.
+ */
+
+const { NEW, DELIVERED, CANCELED, EVERY_FIELD, WRONG_SIGN } = DESCRIPTIONS;
+const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
+
+interface BrokenCase {
+  readonly variant: WmsVariant;
+  readonly run: readonly string[];
+  /** For each interaction run: its failure reasons as `kind @ where` (sorted), or [] when it must pass. */
+  readonly expected: Readonly<Record<string, readonly string[]>>;
+  /** Must appear in the report of the failing interaction: the right reason, in words. */
+  readonly because: RegExp;
+}
+
+const FLAG_MISMATCH = "contract-mismatch @ body response/flag (text)";
+const CLIENT_REJECTS = "client-rejects @ ERP client";
+
+const BROKEN: readonly BrokenCase[] = [
+  {
+    variant: {
+      name: "answers a wrong flag value",
+      alterAnswer: rewriteXml((xml) => xml.replace("<flag>success", "<flag>ok")),
+    },
+    run: [NEW],
+    expected: { [NEW]: [CLIENT_REJECTS, FLAG_MISMATCH] },
+    because: /response\/flag \(text\): expected "success", got "ok"/,
+  },
+  {
+    variant: {
+      name: "answers the flag in upper case",
+      alterAnswer: rewriteXml((xml) => xml.replace("<flag>success", "<flag>SUCCESS")),
+    },
+    run: [NEW],
+    expected: { [NEW]: [CLIENT_REJECTS, FLAG_MISMATCH] },
+    because: /expected "success", got "SUCCESS"/,
+  },
+  {
+    variant: { name: "answers without <flag>", alterAnswer: rewriteXml((xml) => xml.replace(/<flag>\w+<\/flag>/, "")) },
+    run: [NEW],
+    expected: { [NEW]: [CLIENT_REJECTS, "contract-mismatch @ body response"] },
+    because: /Expected child <flag\/> but was missing/,
+  },
+  {
+    variant: {
+      name: "answers with root <result>",
+      alterAnswer: rewriteXml((xml) => xml.replaceAll("response>", "result>")),
+    },
+    run: [NEW],
+    expected: { [NEW]: [CLIENT_REJECTS, "contract-mismatch @ body response"] },
+    because: /body response: expected "response", got "result"/,
+  },
+  {
+    variant: { name: "answers HTTP 500", alterAnswer: (answer) => ({ ...answer, status: 500 }) },
+    run: [NEW],
+    expected: { [NEW]: [CLIENT_REJECTS, "contract-mismatch @ HTTP status"] },
+    because: /HTTP status: expected 200, got 500/,
+  },
+  {
+    variant: {
+      name: "answers JSON instead of XML",
+      alterAnswer: () => ({
+        status: 200,
+        contentType: "application/json",
+        body: Buffer.from('{"flag":"success","code":"0"}'),
+      }),
+    },
+    run: [NEW],
+    expected: { [NEW]: [CLIENT_REJECTS, "contract-mismatch @ body", "contract-mismatch @ header Content-Type"] },
+    because: /expected a body of type application\/xml, got application\/json/,
+  },
+  {
+    variant: { name: "ignores the signature", sandbox: { verifySignatures: false } },
+    run: [WRONG_SIGN],
+    expected: { [WRONG_SIGN]: ["contract-mismatch @ body response/code (text)", FLAG_MISMATCH] },
+    because: /response\/flag \(text\): expected "failure", got "success"/,
+  },
+  {
+    variant: {
+      name: "answers success for a DELIVERED order",
+      alterAnswer: (answer, call) =>
+        call.orderStatus === "DELIVERED"
+          ? xmlAnswer(`${XML_DECLARATION}<response><flag>success</flag><code>0</code></response>`)
+          : answer,
+    },
+    run: [DELIVERED],
+    expected: { [DELIVERED]: ["contract-mismatch @ body response", FLAG_MISMATCH] },
+    because: /expected "failure", got "success"/,
+  },
+  {
+    variant: {
+      name: "answers failure for a repeated cancel",
+      alterAnswer: (answer, call) =>
+        call.orderStatus === "CANCELED"
+          ? xmlAnswer(
+              `${XML_DECLARATION}<response><flag>failure</flag><code>-1</code><message>already cancelled</message></response>`,
+            )
+          : answer,
+    },
+    run: [CANCELED],
+    expected: { [CANCELED]: [FLAG_MISMATCH] },
+    because: /expected "success", got "failure"/,
+  },
+  {
+    // A WMS that decodes the body with the wrong charset signs other bytes than were sent: every
+    // call with Chinese text fails its signature check, ASCII-only calls pass.
+    variant: {
+      name: "mangles Chinese text (reads the UTF-8 body as Latin-1)",
+      alterCall: (body) => Buffer.from(body.toString("latin1"), "utf8"),
+    },
+    run: [NEW, EVERY_FIELD],
+    expected: { [NEW]: [], [EVERY_FIELD]: [FLAG_MISMATCH] },
+    because: /sign-check-failure/,
+  },
+  {
+    variant: {
+      name: "mangles Chinese text (answers GBK bytes declared as UTF-8)",
+      alterAnswer: (answer, call) =>
+        call.orderStatus === "DELIVERED"
+          ? {
+              ...answer,
+              body: Buffer.concat([
+                Buffer.from(`${XML_DECLARATION}<response><flag>failure</flag><code>order-shipped</code><message>`),
+                GBK_ORDER_SHIPPED,
+                Buffer.from("</message></response>"),
+              ]),
+            }
+          : answer,
+    },
+    run: [DELIVERED],
+    expected: { [DELIVERED]: [CLIENT_REJECTS, "contract-mismatch @ body (document)"] },
+    because: /not valid UTF-8/,
+  },
+  {
+    // Pact's XML matcher accepts this; the ERP client does not: the second opinion catches it.
+    variant: {
+      name: "answers a duplicated <flag>",
+      alterAnswer: rewriteXml((xml) => xml.replace("<flag>success</flag>", "<flag>success</flag><flag>success</flag>")),
+    },
+    run: [NEW],
+    expected: { [NEW]: [CLIENT_REJECTS] },
+    because: /contains <flag> more than once/,
+  },
+];
+
+interface HarmlessCase {
+  readonly variant: WmsVariant;
+  /** Proves the variation was served: matched against the answers as the report shows them. */
+  readonly shows: RegExp;
+  /** Notes the report must carry, per interaction. */
+  readonly notes?: readonly string[];
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+const HARMLESS: readonly HarmlessCase[] = [
+  {
+    variant: {
+      name: "pretty-prints its XML",
+      alterAnswer: rewriteXml((xml) =>
+        xml
+          .replace("?><response>", "?>\n<response>")
+          .replace(/<(flag|code|message)>/g, "\n  <$1>")
+          .replace("</response>", "\n</response>\n"),
+      ),
+    },
+    shows: /<response>\n {2}<flag>success<\/flag>\n {2}<code>/,
+  },
+  {
+    variant: {
+      name: "adds elements of its own",
+      alterAnswer: rewriteXml((xml) =>
+        xml.replace("</response>", "<traceId>T-1</traceId><items><item>1</item></items></response>"),
+      ),
+    },
+    shows: /<traceId>T-1<\/traceId><items>/,
+  },
+  {
+    variant: {
+      name: "answers success with code 0000",
+      alterAnswer: rewriteXml((xml) => xml.replace("<code>0</code>", "<code>0000</code>")),
+    },
+    shows: /<flag>success<\/flag><code>0000<\/code>/,
+  },
+  {
+    variant: {
+      name: 'declares standalone="yes"',
+      alterAnswer: rewriteXml((xml) =>
+        xml.replace(XML_DECLARATION, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'),
+      ),
+    },
+    shows: /standalone="yes"\?><response>/,
+  },
+  {
+    variant: {
+      name: "answers application/xml",
+      alterAnswer: (answer) => ({ ...answer, contentType: "application/xml;charset=UTF-8" }),
+    },
+    shows: /^application\/xml;charset=UTF-8 /m,
+  },
+  {
+    variant: {
+      name: "answers success with only <flag>",
+      alterAnswer: rewriteXml((xml) =>
+        xml.includes("<flag>success</flag>") ? `${XML_DECLARATION}<response><flag>success</flag></response>` : xml,
+      ),
+    },
+    shows: /<response><flag>success<\/flag><\/response>$/m,
+  },
+  {
+    // XML allows it and .NET WMSs send it; Pact's parser alone would fail it.
+    variant: {
+      name: "starts its answers with a UTF-8 byte-order mark",
+      alterAnswer: (answer) => ({ ...answer, body: Buffer.concat([UTF8_BOM, answer.body]) }),
+    },
+    shows: /^text\/xml;charset=utf-8 \uFEFF<\?xml/m,
+    notes: [
+      "the answer starts with a UTF-8 byte-order mark (XML allows it, the ERP client accepts it): Pact matched the document after it",
+    ],
+  },
+];
+
+/** One success and one failure answer: what every harmless variation must leave intact. */
+const HARMLESS_RUN = [NEW, DELIVERED];
+
+function only(contracts: readonly Contract[], descriptions: readonly string[]): Contract[] {
+  return contracts.map((contract) => ({
+    ...contract,
+    interactions: contract.interactions.filter((interaction) => descriptions.includes(interaction.description)),
+  }));
+}
+
+async function verifyVariant(
+  variant: WmsVariant,
+  contracts: readonly Contract[],
+): Promise<readonly InteractionResult[]> {
+  const running = await startVariant(variant);
+  try {
+    const report = await verifyProvider({
+      contracts,
+      providerUrl: running.qimenUrl,
+      stateChangeUrl: running.stateChangeUrl,
+      secret: SANDBOX_SECRET,
+      appKey: SANDBOX_APP_KEY,
+    });
+    return report.interactions;
+  } finally {
+    await running.close();
+  }
+}
+
+function reasonsByInteraction(results: readonly InteractionResult[]): Record<string, string[]> {
+  return Object.fromEntries(
+    results.map((result) => [
+      result.description,
+      result.reasons.map((reason) => `${reason.kind} @ ${reason.where}`).sort(),
+    ]),
+  );
+}
+
+describe("verify: proof that the gate fails broken WMSs and passes harmless ones", () => {
+  let contracts: Contract[];
+  before(async () => {
+    contracts = await loadContracts([COMMITTED_CONTRACT]);
+  });
+
+  describe("a broken WMS fails, for the right reason", () => {
+    for (const { variant, run, expected, because } of BROKEN) {
+      it(`that ${variant.name}`, async () => {
+        const results = await verifyVariant(variant, only(contracts, run));
+        expect(reasonsByInteraction(results)).to.deep.equal(expected);
+        const failed = results
+          .filter((result) => result.verdict === "failed")
+          .map(consoleResult)
+          .join("");
+        expect(failed).to.match(because);
+      });
+    }
+  });
+
+  describe("a harmless variation passes", () => {
+    for (const { variant, shows, notes = [] } of HARMLESS) {
+      it(`a WMS that ${variant.name}`, async () => {
+        const results = await verifyVariant(variant, only(contracts, HARMLESS_RUN));
+        const answers = results.map(({ response }) => `${response?.contentType} ${response?.bodyExcerpt}`).join("\n");
+        expect(answers).to.match(shows);
+        expect(
+          results.map(({ description, verdict, reasons, notes: said }) => ({
+            description,
+            verdict,
+            reasons,
+            notes: said,
+          })),
+        ).to.deep.equal(HARMLESS_RUN.map((description) => ({ description, verdict: "passed", reasons: [], notes })));
+      });
+    }
+  });
+});

@@ -1,0 +1,125 @@
+import { once } from "node:events";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { request } from "undici";
+import { decodeCancelRequest } from "../../src/protocol/request-codec.js";
+import { createSandboxWms, type SandboxWmsOptions } from "../../src/wms/sandbox.js";
+
+/** An answer as it goes over the wire. */
+export interface WireAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
+/** What a variant knows about the call it answers. */
+export interface CallContext {
+  /** `status` param of the last "an order exists" setup for the call's orderCode. */
+  readonly orderStatus: string | undefined;
+}
+
+/**
+ * A WMS that behaves like the sandbox except where it deliberately differs: it may run the
+ * sandbox with other options, alter each call before the sandbox sees it, and alter (or replace)
+ * the sandbox's answer.
+ */
+export interface WmsVariant {
+  readonly name: string;
+  readonly sandbox?: SandboxWmsOptions;
+  readonly alterCall?: (body: Buffer) => Buffer;
+  readonly alterAnswer?: (answer: WireAnswer, context: CallContext) => WireAnswer;
+}
+
+export interface RunningVariant {
+  readonly qimenUrl: URL;
+  readonly stateChangeUrl: URL;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the sandbox (on its own loopback port) and, in front of it, the variant (on another),
+ * which relays provider-state calls unchanged and Qimen calls through its alterations.
+ */
+export async function startVariant(variant: WmsVariant): Promise<RunningVariant> {
+  const sandbox = createSandboxWms(variant.sandbox);
+  const upstream = await sandbox.listen();
+  const statusByOrder = new Map<string, string>();
+  const front = createServer((incoming, outgoing) => {
+    void relay(incoming).then(
+      (answer) => {
+        outgoing.writeHead(answer.status, { "content-type": answer.contentType, "content-length": answer.body.length });
+        outgoing.end(answer.body);
+      },
+      (error: unknown) => {
+        outgoing.writeHead(500, { "content-type": "text/plain" });
+        outgoing.end(`variant relay failed: ${String(error)}`);
+      },
+    );
+  });
+
+  async function relay(incoming: IncomingMessage): Promise<WireAnswer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const url = new URL(incoming.url ?? "/", "http://variant");
+    const isState = url.pathname === upstream.stateChangeUrl.pathname;
+    if (isState) rememberState(body);
+    const target = new URL(url.pathname + url.search, isState ? upstream.stateChangeUrl : upstream.qimenUrl);
+    const sent = isState || variant.alterCall === undefined ? body : variant.alterCall(body);
+    const response = await request(target, {
+      method: "POST",
+      headers: { "content-type": incoming.headers["content-type"] ?? "text/xml;charset=utf-8" },
+      body: sent,
+    });
+    const answer: WireAnswer = {
+      status: response.statusCode,
+      contentType: String(response.headers["content-type"] ?? ""),
+      body: Buffer.from(await response.body.arrayBuffer()),
+    };
+    if (isState || variant.alterAnswer === undefined) return answer;
+    return variant.alterAnswer(answer, { orderStatus: statusByOrder.get(orderCodeOf(body)) });
+  }
+
+  function rememberState(body: Buffer): void {
+    const change = JSON.parse(body.toString("utf8")) as { action?: string; params?: Record<string, unknown> };
+    const { orderCode, status } = change.params ?? {};
+    if (change.action === "setup" && typeof orderCode === "string" && typeof status === "string") {
+      statusByOrder.set(orderCode, status);
+    }
+  }
+
+  front.listen(0, "127.0.0.1");
+  await once(front, "listening");
+  const origin = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+  return {
+    qimenUrl: new URL(upstream.qimenUrl.pathname, origin),
+    stateChangeUrl: new URL(upstream.stateChangeUrl.pathname, origin),
+    async close() {
+      front.closeAllConnections();
+      front.close();
+      await once(front, "close");
+      await sandbox.close();
+    },
+  };
+}
+
+function orderCodeOf(body: Buffer): string {
+  try {
+    return decodeCancelRequest(body).request.orderCode;
+  } catch {
+    return "";
+  }
+}
+
+/** The answer's XML text with `replace` applied. */
+export function rewriteXml(replace: (xml: string) => string): (answer: WireAnswer) => WireAnswer {
+  return (answer) => ({ ...answer, body: Buffer.from(replace(answer.body.toString("utf8")), "utf8") });
+}
+
+/** A whole new `<response>` answer. */
+export function xmlAnswer(xml: string, contentType = "text/xml;charset=utf-8"): WireAnswer {
+  return { status: 200, contentType, body: Buffer.from(xml, "utf8") };
+}
+
+/** 订单已发货 ("order shipped") in GBK: what a WMS sends when it writes GBK but declares UTF-8. */
+export const GBK_ORDER_SHIPPED = Buffer.from([0xb6, 0xa9, 0xb5, 0xa5, 0xd2, 0xd1, 0xb7, 0xa2, 0xbb, 0xf5]);
