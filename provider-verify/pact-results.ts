@@ -83,9 +83,7 @@ export function elementPath(jsonPath: string): string {
   );
   if (steps.length === 0) return "(document)";
   const text = steps.at(-1) === "#text";
-  const elements = (text ? steps.slice(0, -1) : steps).map((step) =>
-    step.startsWith("@") ? `@${step.slice(1)}` : step,
-  );
+  const elements = text ? steps.slice(0, -1) : steps;
   return `${elements.join("/").replaceAll("/[", "[")}${text ? " (text)" : ""}`;
 }
 

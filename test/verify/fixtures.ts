@@ -1,3 +1,5 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The contract the consumer tests commit: what the gate verifies WMSs against. */
@@ -11,3 +13,23 @@ export const DESCRIPTIONS = {
   EVERY_FIELD: "a cancel with every optional field",
   WRONG_SIGN: "a cancel signed with the wrong secret",
 } as const;
+
+type Json = Record<string, unknown>;
+
+/**
+ * Writes `{dir}/contract.json`: the committed contract with only the interactions named (in
+ * contract order), each passed through `edit`. Resolves to its path.
+ */
+export async function writeContractSubset(
+  dir: string,
+  descriptions: readonly string[],
+  edit: (interaction: Json) => Json = (interaction) => interaction,
+): Promise<string> {
+  const pact = JSON.parse(await readFile(COMMITTED_CONTRACT, "utf8")) as Json & { interactions: Json[] };
+  const interactions = pact.interactions.filter((interaction) =>
+    descriptions.includes(String(interaction["description"])),
+  );
+  const path = join(dir, "contract.json");
+  await writeFile(path, JSON.stringify({ ...pact, interactions: interactions.map(edit) }));
+  return path;
+}

@@ -16,6 +16,8 @@ export interface WireAnswer {
 export interface CallContext {
   /** `status` param of the last "an order exists" setup for the call's orderCode. */
   readonly orderStatus: string | undefined;
+  /** The call's raw query string, sign included. */
+  readonly search: string;
 }
 
 /**
@@ -77,7 +79,10 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
       body: Buffer.from(await response.body.arrayBuffer()),
     };
     if (isState || variant.alterAnswer === undefined) return answer;
-    return variant.alterAnswer(answer, { orderStatus: statusByOrder.get(orderCodeOf(body)) });
+    return variant.alterAnswer(answer, {
+      orderStatus: statusByOrder.get(orderCodeOf(body)),
+      search: url.search.slice(1),
+    });
   }
 
   function rememberState(body: Buffer): void {

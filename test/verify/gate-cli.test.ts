@@ -1,0 +1,355 @@
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import type { CliIo } from "../../src/cli/command.js";
+import { run } from "../../src/cli/main.js";
+import { createSandboxWms, SANDBOX_APP_KEY, SANDBOX_SECRET, type SandboxWmsOptions } from "../../src/wms/sandbox.js";
+import { runCli } from "../support/fake-io.js";
+import { deadEndpoint, neverAnswer, startLoopbackServer } from "../support/loopback-server.js";
+import { COMMITTED_CONTRACT, DESCRIPTIONS, writeContractSubset } from "./fixtures.js";
+import { startVariant, xmlAnswer } from "./wms-variants.js";
+
+const CONTRACT_DESCRIPTIONS = (
+  JSON.parse(await readFile(COMMITTED_CONTRACT, "utf8")) as { interactions: { description: string }[] }
+).interactions.map((interaction) => interaction.description);
+
+/** The interactions a console report lists, as `PASS|FAIL description`. */
+function verdictLines(stdout: string): string[] {
+  return [...stdout.matchAll(/^(PASS|FAIL) {2}(.*?)(?: {2}\[.*\])? {2}\d+ ms$/gm)].map(
+    ([, verdict, description]) => `${verdict} ${description}`,
+  );
+}
+
+/** A sandbox WMS on a loopback port whose request log the test reads. */
+async function startSandbox(options: SandboxWmsOptions = {}) {
+  const log: string[] = [];
+  const sandbox = createSandboxWms({ ...options, log: (line) => log.push(line) });
+  const urls = await sandbox.listen();
+  return { ...urls, log, close: () => sandbox.close() };
+}
+
+describe("qimen-pact verify (end to end)", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "qimen-pact-verify-test-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe("against the sandbox WMS", () => {
+    let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+    beforeEach(async () => {
+      sandbox = await startSandbox();
+    });
+    afterEach(async () => {
+      await sandbox.close();
+    });
+
+    it("passes every interaction, exits 0 and writes JUnit and JSON reports of them", async () => {
+      const junit = join(dir, "verify.xml");
+      const json = join(dir, "verify.json");
+      const result = await runCli(
+        [
+          "verify",
+          ...["--provider-base-url", sandbox.qimenUrl.href, "--state-change-url", sandbox.stateChangeUrl.href],
+          ...["--app-key", SANDBOX_APP_KEY, "--contracts", COMMITTED_CONTRACT, "--junit", junit, "--json", json],
+        ],
+        { QIMEN_SECRET: SANDBOX_SECRET },
+      );
+      expect({ exitCode: result.exitCode, stderr: result.stderr }).to.deep.equal({ exitCode: 0, stderr: "" });
+      expect(verdictLines(result.stdout)).to.deep.equal(
+        CONTRACT_DESCRIPTIONS.map((description) => `PASS ${description}`),
+      );
+      expect(result.stdout).to.match(/^7 interactions: 7 passed, 0 failed \(\d+\.\d s\)\. PASSED$/m);
+
+      const report = JSON.parse(await readFile(json, "utf8")) as {
+        summary: unknown;
+        interactions: { verdict: string }[];
+      };
+      expect(report.summary).to.deep.equal({ total: 7, passed: 7, failed: 0 });
+      const xml = await readFile(junit, "utf8");
+      expect(XMLValidator.validate(xml)).to.equal(true);
+      const suite = (
+        new XMLParser({ ignoreAttributes: false, isArray: (name) => name === "testcase" }).parse(xml) as {
+          testsuites: { testsuite: { "@_tests": string; "@_failures": string; testcase: { failure?: unknown }[] } };
+        }
+      ).testsuites.testsuite;
+      expect([
+        suite["@_tests"],
+        suite["@_failures"],
+        suite.testcase.filter((c) => c.failure !== undefined).length,
+      ]).to.deep.equal(["7", "0", 0]);
+    });
+
+    it("delivers as the gateway does: method order.cancel, fresh signed calls, one state setup and teardown each", async () => {
+      const result = await runCli(
+        [
+          "verify",
+          "--provider-base-url",
+          sandbox.qimenUrl.href,
+          "--state-change-url",
+          sandbox.stateChangeUrl.href,
+          "--contracts",
+          COMMITTED_CONTRACT,
+        ],
+        { QIMEN_SECRET: SANDBOX_SECRET, QIMEN_APP_KEY: SANDBOX_APP_KEY },
+      );
+      expect(result.exitCode).to.equal(0);
+      const calls = sandbox.log.filter((line) => line.startsWith("call=qimen"));
+      expect(calls.map((line) => /method=(\S+)/.exec(line)?.[1])).to.deep.equal(
+        CONTRACT_DESCRIPTIONS.map(() => "order.cancel"),
+      );
+      // Only the interaction marked bad-signature is rejected, for its sign.
+      expect(calls.filter((line) => line.includes("verdict=failure code=sign-check-failure"))).to.have.length(1);
+      const states = sandbox.log
+        .filter((line) => line.startsWith("call=state"))
+        .map((line) => /action=(\w+)/.exec(line)?.[1]);
+      expect(states).to.deep.equal(CONTRACT_DESCRIPTIONS.flatMap(() => ["setup", "teardown"]));
+    });
+
+    it("fails an interaction whose provider state the WMS cannot set, loudly and without calling the WMS", async () => {
+      const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW, DESCRIPTIONS.CANCELED], (interaction) =>
+        interaction["description"] === DESCRIPTIONS.NEW
+          ? { ...interaction, providerStates: [{ name: "an order is on hold", params: { orderCode: "SO-HOLD-1" } }] }
+          : interaction,
+      );
+      const result = await runCli(
+        [
+          "verify",
+          "--provider-base-url",
+          sandbox.qimenUrl.href,
+          "--state-change-url",
+          sandbox.stateChangeUrl.href,
+          "--contracts",
+          contract,
+        ],
+        { QIMEN_SECRET: SANDBOX_SECRET, QIMEN_APP_KEY: SANDBOX_APP_KEY },
+      );
+      expect(result.exitCode).to.equal(1);
+      expect(verdictLines(result.stdout)).to.deep.equal([`FAIL ${DESCRIPTIONS.NEW}`, `PASS ${DESCRIPTIONS.CANCELED}`]);
+      expect(result.stdout).to.match(
+        /^ {6}state "an order is on hold": http:\/\/127\.0\.0\.1:\d+\/pact\/provider-states answered HTTP 400: .*an order is on hold/m,
+      );
+      expect(sandbox.log.filter((line) => line.startsWith("call=qimen"))).to.have.length(1);
+    });
+  });
+
+  it("delivers to the exact provider URL, path included, with the app key, customer id and secret from the environment", async () => {
+    const secret = `secret-${randomBytes(8).toString("hex")}`;
+    const sandbox = await startSandbox({
+      path: "/erp/api/qimen/v2",
+      credentials: { "wms-app": secret },
+      customerId: "C-42",
+    });
+    try {
+      const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW, DESCRIPTIONS.EVERY_FIELD]);
+      const result = await runCli(
+        [
+          "verify",
+          ...["--provider-base-url", sandbox.qimenUrl.href, "--state-change-url", sandbox.stateChangeUrl.href],
+          ...["--contracts", contract, "--method-name", "long"],
+        ],
+        { QIMEN_SECRET: secret, QIMEN_APP_KEY: "wms-app", QIMEN_CUSTOMER_ID: "C-42" },
+      );
+      expect(verdictLines(result.stdout)).to.deep.equal([
+        `PASS ${DESCRIPTIONS.NEW}`,
+        `PASS ${DESCRIPTIONS.EVERY_FIELD}`,
+      ]);
+      expect(result.exitCode).to.equal(0);
+      const methods = sandbox.log
+        .filter((line) => line.startsWith("call=qimen"))
+        .map((line) => /method=(\S+)/.exec(line)?.[1]);
+      expect(methods).to.deep.equal(["taobao.qimen.order.cancel", "taobao.qimen.order.cancel"]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("fails fast, in one line, when the provider refuses connections", async () => {
+    const sandbox = await startSandbox();
+    try {
+      const provider = await deadEndpoint();
+      const started = performance.now();
+      const result = await runCli(
+        [
+          "verify",
+          "--provider-base-url",
+          provider,
+          "--state-change-url",
+          sandbox.stateChangeUrl.href,
+          "--contracts",
+          COMMITTED_CONTRACT,
+        ],
+        { QIMEN_SECRET: SANDBOX_SECRET },
+      );
+      // Far below the 10 s default timeout: nothing waited for a single call.
+      expect(performance.now() - started).to.be.below(5_000);
+      expect(result.exitCode).to.equal(1);
+      expect(result.stdout).to.match(
+        /^Provider unreachable: 127\.0\.0\.1:\d+: connection refused or host not reachable \(ECONNREFUSED\)$/m,
+      );
+      expect(verdictLines(result.stdout)).to.deep.equal(
+        CONTRACT_DESCRIPTIONS.map((description) => `FAIL ${description}`),
+      );
+      expect(sandbox.log).to.deep.equal([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("fails an interaction after --timeout-ms when the provider never answers", async () => {
+    const sandbox = await startSandbox();
+    const silent = await startLoopbackServer(neverAnswer);
+    try {
+      const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW]);
+      const result = await runCli(
+        [
+          "verify",
+          ...["--provider-base-url", silent.endpoint, "--state-change-url", sandbox.stateChangeUrl.href],
+          ...["--contracts", contract, "--timeout-ms", "400"],
+        ],
+        { QIMEN_SECRET: SANDBOX_SECRET },
+      );
+      expect(result.exitCode).to.equal(1);
+      expect(verdictLines(result.stdout)).to.deep.equal([`FAIL ${DESCRIPTIONS.NEW}`]);
+      expect(result.stdout).to.match(
+        /^ {6}provider: http:\/\/127\.0\.0\.1:\d+\/router\/qimen\/service did not answer within 400 ms$/m,
+      );
+      expect(silent.received).to.have.length(1);
+    } finally {
+      await silent.close();
+      await sandbox.close();
+    }
+  });
+
+  it("fails every interaction that needs a state when the state-change URL is unreachable", async () => {
+    const sandbox = await startSandbox();
+    try {
+      const result = await runCli(
+        [
+          "verify",
+          "--provider-base-url",
+          sandbox.qimenUrl.href,
+          "--state-change-url",
+          await deadEndpoint(),
+          "--contracts",
+          COMMITTED_CONTRACT,
+        ],
+        { QIMEN_SECRET: SANDBOX_SECRET },
+      );
+      expect(result.exitCode).to.equal(1);
+      expect(verdictLines(result.stdout)).to.deep.equal(
+        CONTRACT_DESCRIPTIONS.map((description) => `FAIL ${description}`),
+      );
+      expect(
+        result.stdout.match(/^ {6}state "[^"]+": state-change URL http:\S+ unreachable: .*ECONNREFUSED/gm),
+      ).to.have.length(7);
+      expect(sandbox.log).to.deep.equal([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("never shows the secret or a sign sent, even when the WMS echoes them", async () => {
+    const secret = `CANARY-${randomBytes(16).toString("hex")}`;
+    const signsSent: string[] = [];
+    const echoing = await startVariant({
+      name: "echoes the call",
+      sandbox: { credentials: { "canary-app": secret } },
+      alterAnswer: (_answer, call) => {
+        signsSent.push(new URLSearchParams(call.search).get("sign") ?? "");
+        return xmlAnswer(
+          `<response><flag>failure</flag><code>-1</code><message>got ${call.search} for ${secret}</message></response>`,
+        );
+      },
+    });
+    try {
+      const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW, DESCRIPTIONS.WRONG_SIGN]);
+      const [junit, json] = [join(dir, "verify.xml"), join(dir, "verify.json")];
+      const result = await runCli(
+        [
+          "verify",
+          ...["--provider-base-url", echoing.qimenUrl.href, "--state-change-url", echoing.stateChangeUrl.href],
+          ...["--contracts", contract, "--app-key", "canary-app", "--junit", junit, "--json", json],
+        ],
+        { QIMEN_SECRET: secret },
+      );
+      expect(result.exitCode).to.equal(1);
+      expect(signsSent).to.have.length(2);
+      const everything = [
+        result.stdout,
+        result.stderr,
+        await readFile(junit, "utf8"),
+        await readFile(json, "utf8"),
+      ].join("\n");
+      expect(everything).to.include("sign=<redacted>");
+      for (const secretValue of [secret, ...signsSent]) expect(everything).not.to.include(secretValue);
+    } finally {
+      await echoing.close();
+    }
+  });
+
+  it("stops and exits 1 when interrupted, leaving no verifier running", async () => {
+    const sandbox = await startSandbox();
+    const controller = new AbortController();
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const io: CliIo = {
+      stdout: (text) => {
+        stdout.push(text);
+        if (text.startsWith("PASS")) controller.abort();
+      },
+      stderr: (text) => void stderr.push(text),
+      env: { QIMEN_SECRET: SANDBOX_SECRET, QIMEN_APP_KEY: SANDBOX_APP_KEY },
+      signal: controller.signal,
+    };
+    try {
+      const exitCode = await run(
+        [
+          "verify",
+          "--provider-base-url",
+          sandbox.qimenUrl.href,
+          "--state-change-url",
+          sandbox.stateChangeUrl.href,
+          "--contracts",
+          COMMITTED_CONTRACT,
+        ],
+        io,
+      );
+      expect({ exitCode, stderr: stderr.join("") }).to.deep.equal({
+        exitCode: 1,
+        stderr: "qimen-pact verify: interrupted before every interaction was verified\n",
+      });
+      expect(verdictLines(stdout.join(""))).to.have.length.below(CONTRACT_DESCRIPTIONS.length);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
+describe("qimen-pact demo", () => {
+  it("starts the sandbox on a free port, verifies it against the shipped contract and exits 0", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "qimen-pact-demo-test-"));
+    try {
+      const json = join(dir, "demo.json");
+      const result = await runCli(["demo", "--json", json]);
+      expect({ exitCode: result.exitCode, stderr: result.stderr }).to.deep.equal({ exitCode: 0, stderr: "" });
+      expect(result.stdout).to.match(/^Sandbox WMS listening on http:\/\/127\.0\.0\.1:\d+\/qimen /);
+      expect(verdictLines(result.stdout)).to.deep.equal(
+        CONTRACT_DESCRIPTIONS.map((description) => `PASS ${description}`),
+      );
+      const report = JSON.parse(await readFile(json, "utf8")) as { summary: unknown; contracts: string[] };
+      expect({ summary: report.summary, contracts: report.contracts }).to.deep.equal({
+        summary: { total: 7, passed: 7, failed: 0 },
+        contracts: [COMMITTED_CONTRACT],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

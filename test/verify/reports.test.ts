@@ -1,0 +1,145 @@
+import { expect } from "chai";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { consoleReport, consoleResult, jsonReport, junitReport } from "../../provider-verify/reports.js";
+import type { InteractionResult, VerificationReport } from "../../provider-verify/results.js";
+
+const PASSED: InteractionResult = {
+  contract: "contracts/a.json",
+  consumer: "qimen-erp",
+  provider: "qimen-wms",
+  description: "a cancel of a NEW order",
+  states: [],
+  badSignature: false,
+  verdict: "passed",
+  durationMs: 42,
+  reasons: [],
+  notes: [],
+};
+
+const FAILED: InteractionResult = {
+  ...PASSED,
+  description: 'a cancel "signed" with the wrong secret',
+  states: [{ name: "an order exists", params: { orderCode: "SO-1", status: "NEW" } }],
+  badSignature: true,
+  verdict: "failed",
+  durationMs: 1234,
+  reasons: [
+    { kind: "contract-mismatch", where: "body response/flag (text)", message: 'expected "failure", got "success"' },
+    { kind: "client-rejects", where: "ERP client", message: "would reject this answer: <flag> & more \u0001 😀" },
+  ],
+  notes: ['teardown of state "an order exists" failed: answered HTTP 404'],
+  response: { status: 200, contentType: "text/xml", bodyExcerpt: "<response>\n  <flag>success</flag>\n</response>" },
+};
+
+const REPORT: VerificationReport = {
+  providerUrl: "http://127.0.0.1:8080/qimen",
+  stateChangeUrl: "http://127.0.0.1:8080/pact/provider-states",
+  methodName: "short",
+  startedAt: "2025-01-15T02:30:00.000Z",
+  durationMs: 1500,
+  contracts: ["contracts/a.json", "contracts/b.json"],
+  interactions: [PASSED, FAILED, { ...PASSED, contract: "contracts/b.json", description: "another cancel" }],
+  summary: { total: 3, passed: 2, failed: 1 },
+};
+
+describe("verify: reports", () => {
+  it("prints a passed interaction on one line: verdict, description, duration", () => {
+    expect(consoleResult(PASSED)).to.equal("PASS  a cancel of a NEW order  42 ms\n");
+  });
+
+  it("prints a failed interaction with its state, each reason in words, the state's params, the answer and notes", () => {
+    expect(consoleResult(FAILED)).to.equal(
+      [
+        'FAIL  a cancel "signed" with the wrong secret  [given an order exists; sent with a wrong sign]  1234 ms',
+        '      body response/flag (text): expected "failure", got "success"',
+        "      ERP client: would reject this answer: <flag> & more \u0001 😀",
+        "      state: an order exists (orderCode=SO-1, status=NEW)",
+        "      answer: HTTP 200 text/xml <response> <flag>success</flag> </response>",
+        '      note: teardown of state "an order exists" failed: answered HTTP 404',
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("prints the whole console report: header, a line per interaction, summary", () => {
+    const lines = consoleReport(REPORT).split("\n");
+    expect([lines[0], lines.at(-2)]).to.deep.equal([
+      "Verifying http://127.0.0.1:8080/qimen (method order.cancel) against contracts/a.json, contracts/b.json",
+      "3 interactions: 2 passed, 1 failed (1.5 s). FAILED",
+    ]);
+  });
+
+  it("puts an unreachable provider in the summary", () => {
+    const report = consoleReport({ ...REPORT, unreachable: "127.0.0.1:8080: connection refused (ECONNREFUSED)" });
+    expect(report).to.include(
+      "\nProvider unreachable: 127.0.0.1:8080: connection refused (ECONNREFUSED)\n3 interactions:",
+    );
+  });
+
+  it("writes the JSON report as the versioned report itself", () => {
+    expect(JSON.parse(jsonReport(REPORT))).to.deep.equal(
+      JSON.parse(JSON.stringify({ format: "qimen-pact-verify/1", ...REPORT })),
+    );
+  });
+
+  describe("JUnit XML", () => {
+    const xml = junitReport(REPORT);
+    const parsed = new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: "",
+      isArray: (name) => ["testsuite", "testcase"].includes(name),
+    }).parse(xml) as { testsuites: Record<string, unknown> & { testsuite: Record<string, unknown>[] } };
+
+    it("is well-formed XML", () => {
+      expect(XMLValidator.validate(xml)).to.equal(true);
+    });
+
+    it("has a testsuite per contract and a testcase per interaction, failures with their reasons", () => {
+      const { testsuite, ...totals } = parsed.testsuites;
+      expect({ totals, suites: testsuite }).to.deep.equal({
+        totals: {
+          name: "qimen-pact verify http://127.0.0.1:8080/qimen",
+          tests: "3",
+          failures: "1",
+          errors: "0",
+          time: "1.500",
+        },
+        suites: [
+          {
+            name: "qimen-erp → qimen-wms (contracts/a.json)",
+            tests: "2",
+            failures: "1",
+            errors: "0",
+            skipped: "0",
+            time: "1.276",
+            timestamp: "2025-01-15T02:30:00.000Z",
+            testcase: [
+              { name: "a cancel of a NEW order", classname: "qimen-erp.qimen-wms", time: "0.042" },
+              {
+                name: 'a cancel "signed" with the wrong secret [given an order exists; sent with a wrong sign]',
+                classname: "qimen-erp.qimen-wms",
+                time: "1.234",
+                failure: {
+                  message: 'body response/flag (text): expected "failure", got "success"',
+                  type: "contract-mismatch",
+                  "#text": consoleResult(FAILED).replace("\u0001", "\uFFFD").trim(),
+                },
+                "system-out": 'teardown of state "an order exists" failed: answered HTTP 404',
+              },
+            ],
+          },
+          {
+            name: "qimen-erp → qimen-wms (contracts/b.json)",
+            tests: "1",
+            failures: "0",
+            errors: "0",
+            skipped: "0",
+            time: "0.042",
+            timestamp: "2025-01-15T02:30:00.000Z",
+            testcase: [{ name: "another cancel", classname: "qimen-erp.qimen-wms", time: "0.042" }],
+          },
+        ],
+      });
+    });
+  });
+});

@@ -1,0 +1,131 @@
+import { expect } from "chai";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { verifyCommand } from "../../src/cli/verify-command.js";
+import { runCli } from "../support/fake-io.js";
+import { deadEndpoint } from "../support/loopback-server.js";
+import { COMMITTED_CONTRACT } from "./fixtures.js";
+
+const PROVIDER = "http://127.0.0.1:9/qimen";
+const STATES = "http://127.0.0.1:9/pact/provider-states";
+const VALID = ["--provider-base-url", PROVIDER, "--state-change-url", STATES, "--contracts", COMMITTED_CONTRACT];
+const SECRET = { QIMEN_SECRET: "s3cret" };
+
+describe("qimen-pact verify: usage and configuration errors exit 2 before verifying anything", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "qimen-pact-verify-usage-"));
+    await writeFile(join(dir, "broken.json"), "{ not json");
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const CASES: readonly {
+    readonly name: string;
+    readonly args: () => string[];
+    readonly env?: Record<string, string>;
+    readonly says: RegExp;
+  }[] = [
+    {
+      name: "an unknown flag",
+      args: () => [...VALID, "--provider-url", PROVIDER],
+      says: /Unknown option '--provider-url'/,
+    },
+    { name: "no provider URL", args: () => VALID.slice(2), says: /missing --provider-base-url$/m },
+    { name: "no secret", args: () => VALID, env: {}, says: /missing --secret \(or set QIMEN_SECRET\)$/m },
+    {
+      name: "a provider URL with a query",
+      args: () => [...VALID, "--provider-base-url", `${PROVIDER}?tenant=1`],
+      says: /--provider-base-url: must not carry a query string or fragment/,
+    },
+    {
+      name: "a provider URL that is no http(s) URL",
+      args: () => [...VALID, "--provider-base-url", "wms.example.com/qimen"],
+      says: /--provider-base-url: must be an absolute http\(s\) URL/,
+    },
+    {
+      name: "a state-change URL that is no URL",
+      args: () => [...VALID, "--state-change-url", "/pact/provider-states"],
+      says: /--state-change-url must be an absolute http\(s\) URL/,
+    },
+    {
+      name: "an unknown method name",
+      args: () => [...VALID, "--method-name", "medium"],
+      says: /--method-name must be short \(order\.cancel\) or long/,
+    },
+    {
+      name: "a zero timeout",
+      args: () => [...VALID, "--timeout-ms", "0"],
+      says: /--timeout-ms must be a positive whole number of milliseconds, got "0"/,
+    },
+    {
+      name: "a timeout that is no number",
+      args: () => [...VALID, "--timeout-ms", "10s"],
+      says: /--timeout-ms must be a positive whole number/,
+    },
+    {
+      name: "a missing contract",
+      args: () => [...VALID, "--contracts", join(dir, "missing.json")],
+      says: /cannot read contract .*missing\.json: ENOENT/,
+    },
+    {
+      name: "an invalid contract",
+      args: () => [...VALID, "--contracts", join(dir, "broken.json")],
+      says: /contract .*broken\.json is not JSON/,
+    },
+    {
+      name: "provider states without a state-change URL",
+      args: () => ["--provider-base-url", PROVIDER, "--contracts", COMMITTED_CONTRACT],
+      says: /the contracts need provider states \("an order exists", "no order exists"\): pass --state-change-url/,
+    },
+  ];
+  for (const { name, args, env = SECRET, says } of CASES) {
+    it(`for ${name}`, async () => {
+      const result = await runCli(["verify", ...args()], env);
+      expect({ exitCode: result.exitCode, stdout: result.stdout }).to.deep.equal({ exitCode: 2, stdout: "" });
+      expect(result.stderr)
+        .to.match(says)
+        .and.to.match(/Run `qimen-pact verify --help` for usage\.\n$/);
+    });
+  }
+
+  it("for a report file that cannot be written, after reporting on the console", async () => {
+    const provider = await deadEndpoint();
+    const result = await runCli(
+      ["verify", ...VALID, "--provider-base-url", provider, "--junit", join(dir, "no-such-dir", "v.xml")],
+      SECRET,
+    );
+    expect(result.exitCode).to.equal(2);
+    expect(result.stdout).to.match(/^7 interactions: 0 passed, 7 failed/m);
+    expect(result.stderr).to.match(/cannot write --junit .*v\.xml: ENOENT/);
+  });
+});
+
+describe("qimen-pact verify --help", () => {
+  const DOCUMENTED = [
+    "--provider-base-url URL",
+    "--contracts PATH",
+    "--app-key K",
+    "--secret S",
+    "--customer-id C",
+    "--state-change-url URL",
+    "--method-name short|long",
+    "--timeout-ms N",
+    "--junit FILE",
+    "--json FILE",
+    "QIMEN_APP_KEY",
+    "QIMEN_SECRET",
+    "QIMEN_CUSTOMER_ID",
+    '{"state", "params", "action"}',
+    "\n  0  every interaction passed",
+    "\n  1  an interaction failed, or the provider is unreachable",
+    "\n  2  usage or configuration error",
+  ];
+  for (const text of DOCUMENTED) {
+    it(`documents ${text.trim()}`, () => {
+      expect(verifyCommand.help).to.include(text);
+    });
+  }
+});
