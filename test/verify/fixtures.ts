@@ -12,6 +12,7 @@ export const DESCRIPTIONS = {
   CANCELED: "a repeated cancel of an order that is already CANCELED",
   EVERY_FIELD: "a cancel with every optional field",
   WRONG_SIGN: "a cancel signed with the wrong secret",
+  UNKNOWN_ORDER: "a cancel of an order the WMS does not know",
 } as const;
 
 type Json = Record<string, unknown>;
