@@ -64,7 +64,7 @@ interface Session {
   readonly job: WorkerJob;
   readonly gateway: GatewaySettings;
   readonly dispatcher: Dispatcher;
-  /** Set once the provider refused a connection: later calls are not attempted. */
+  /** Set once a connection to the provider failed (refused, no route, timeout): later calls are not attempted. */
   unreachable: string | undefined;
 }
 
@@ -81,7 +81,11 @@ async function runOne(session: Session, run: WorkerRun): Promise<RunRecord> {
     // Our own calls time out first: one state change or one delivery, plus slack.
     timeout: 2 * session.job.timeoutMs + 5_000,
     requestFilter: (request: ProxiedRequest, response: ServerResponse) => {
-      handleCall(session, run, capture, request, response).catch((error: unknown) => {
+      const handled =
+        request.path === PACT_STATE_PATH
+          ? changeState(session, capture, request.body, response)
+          : deliver(session, run, capture, request, response);
+      handled.catch((error: unknown) => {
         // A bug in our relay must fail the interaction, never hang it.
         capture.delivery ??= {
           delivered: false,
@@ -106,17 +110,6 @@ async function runOne(session: Session, run: WorkerRun): Promise<RunRecord> {
     pactResult,
     sensitive: capture.sensitive,
   };
-}
-
-async function handleCall(
-  session: Session,
-  run: WorkerRun,
-  capture: Capture,
-  request: ProxiedRequest,
-  response: ServerResponse,
-): Promise<void> {
-  if (request.path === PACT_STATE_PATH) return changeState(session, capture, request.body, response);
-  return deliver(session, run, capture, request, response);
 }
 
 async function changeState(session: Session, capture: Capture, body: unknown, response: ServerResponse) {

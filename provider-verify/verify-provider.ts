@@ -228,6 +228,7 @@ async function runWorker(
     };
     signal?.addEventListener("abort", abort, { once: true });
     child.on("message", (message: WorkerMessage) => {
+      if (signal?.aborted === true) return;
       if (message.type === "run") onRecord(message.record);
       else if (message.type === "done") outcome = undefined;
       else outcome = `the verifier failed: ${message.message}`;
@@ -242,6 +243,10 @@ async function runWorker(
       const tail = stderr.trim();
       resolve(`${outcome} (${exit})${tail === "" ? "" : `: ${tail}`}`);
     });
-    child.send(job);
+    child.send(job, (error) => {
+      if (error === null) return;
+      outcome = `the verifier process could not be started: ${error.message}`;
+      child.kill();
+    });
   });
 }
