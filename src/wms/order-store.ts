@@ -75,36 +75,42 @@ const NARROWING_FIELDS = ["ownerCode", "orderType", "orderId"] as const;
  * warehouses or for two owners, and setting one up must not disturb the other.
  */
 export class OrderStore {
-  readonly #documents = new Map<string, OrderDocument>();
+  /** orderCode → (identity key → document): a cancel looks at its own order code only, however many orders there are. */
+  readonly #byOrderCode = new Map<string, Map<string, OrderDocument>>();
 
   /** Adds the document, replacing any earlier one with the same warehouse, code and owner. */
   put(document: OrderDocument): void {
-    this.#documents.set(keyOf(document), { ...document });
+    const sameCode = this.#byOrderCode.get(document.orderCode) ?? new Map<string, OrderDocument>();
+    sameCode.set(keyOf(document), { ...document });
+    this.#byOrderCode.set(document.orderCode, sameCode);
   }
 
   /** Removes the one document with exactly this warehouse, code and owner; whether there was one. */
   delete(identity: Pick<OrderDocument, "warehouseCode" | "orderCode" | "ownerCode">): boolean {
-    return this.#documents.delete(keyOf(identity));
+    const sameCode = this.#byOrderCode.get(identity.orderCode);
+    const deleted = sameCode?.delete(keyOf(identity)) ?? false;
+    if (sameCode?.size === 0) this.#byOrderCode.delete(identity.orderCode);
+    return deleted;
   }
 
   /** Removes every document with this orderCode (in this warehouse, when given); returns how many. */
   removeAll(selector: { readonly orderCode: string; readonly warehouseCode?: string }): number {
+    const sameCode = this.#byOrderCode.get(selector.orderCode);
+    if (sameCode === undefined) return 0;
     let removed = 0;
-    for (const [key, document] of this.#documents) {
-      if (
-        document.orderCode === selector.orderCode &&
-        (selector.warehouseCode === undefined || document.warehouseCode === selector.warehouseCode)
-      ) {
-        this.#documents.delete(key);
+    for (const [key, document] of sameCode) {
+      if (selector.warehouseCode === undefined || document.warehouseCode === selector.warehouseCode) {
+        sameCode.delete(key);
         removed += 1;
       }
     }
+    if (sameCode.size === 0) this.#byOrderCode.delete(selector.orderCode);
     return removed;
   }
 
   /** Forgets every document. Never called by the sandbox itself: parallel verifiers share one store. */
   clear(): void {
-    this.#documents.clear();
+    this.#byOrderCode.clear();
   }
 
   /**
@@ -114,13 +120,15 @@ export class OrderStore {
    * the type).
    */
   find(query: OrderQuery): OrderDocument[] {
-    return this.list().filter(
-      (document) =>
-        document.orderCode === query.orderCode &&
-        (query.warehouseCode === ANY_WAREHOUSE || document.warehouseCode === query.warehouseCode) &&
-        NARROWING_FIELDS.every(
-          (field) => isBlank(query[field]) || document[field] === undefined || query[field] === document[field],
-        ),
+    const sameCode = this.#byOrderCode.get(query.orderCode) ?? new Map<string, OrderDocument>();
+    return copiesInKeyOrder(
+      [...sameCode].filter(
+        ([, document]) =>
+          (query.warehouseCode === ANY_WAREHOUSE || document.warehouseCode === query.warehouseCode) &&
+          NARROWING_FIELDS.every(
+            (field) => isBlank(query[field]) || document[field] === undefined || query[field] === document[field],
+          ),
+      ),
     );
   }
 
@@ -146,10 +154,12 @@ export class OrderStore {
 
   /** Copies of every document, in a stable order, for assertions and inspection. */
   list(): OrderDocument[] {
-    return [...this.#documents.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, document]) => ({ ...document }));
+    return copiesInKeyOrder([...this.#byOrderCode.values()].flatMap((sameCode) => [...sameCode]));
   }
+}
+
+function copiesInKeyOrder(entries: [string, OrderDocument][]): OrderDocument[] {
+  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, document]) => ({ ...document }));
 }
 
 function keyOf(document: Pick<OrderDocument, "warehouseCode" | "orderCode" | "ownerCode">): string {
