@@ -2,13 +2,11 @@ import { expect } from "chai";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PactV4 } from "@pact-foundation/pact";
 import { ORDER_TYPE_CODES } from "../src/index.js";
 import {
   BAD_SIGNATURE_MARKER,
   COMMITTED_CONTRACT,
   CONSUMER,
-  CONTRACT_FILE_NAME,
   PROVIDER,
   isBadSignatureInteraction,
   type PactFile,
@@ -17,11 +15,13 @@ import {
 import { assertNoDrift } from "./drift.js";
 import { outputsLeaking, secretCanaries } from "./canary.js";
 import { INTERACTIONS, stateParams } from "./interactions.js";
-import { createContractPact, recordInteraction, XML_CONTENT_TYPE_PATTERN } from "./record-interaction.js";
+import { startContractRecording, type ContractRecording } from "./contract-recording.js";
+import { XML_CONTENT_TYPE_PATTERN } from "./record-interaction.js";
 
 /*
  * One mocha run does it all, in order: each interaction is recorded in its own `it` into an empty
- * temporary directory (driving the real ERP client), then the contract that run wrote is checked
+ * temporary directory (driving the real ERP client), the recordings are merged into the contract
+ * once (see contract-recording.ts), then the contract that run wrote is checked
  * against the committed file (drift), for the secrets (canary) and for what it promises.
  */
 describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
@@ -32,11 +32,11 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
     warn: (message: string, details: object) => void clientLog.push(message, JSON.stringify(details)),
   };
   let scratch: string;
-  let pact: PactV4;
+  let recording: ContractRecording;
 
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), "qimen-pact-consumer-"));
-    pact = createContractPact(scratch);
+    recording = startContractRecording(scratch);
   });
   after(async () => {
     await rm(scratch, { recursive: true, force: true });
@@ -45,7 +45,7 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
   describe("interactions: the real ERP client against Pact's mock server", () => {
     for (const spec of INTERACTIONS) {
       it(spec.description, async () => {
-        await recordInteraction(pact, spec, { ...secrets, logger });
+        await recording.record(spec, { ...secrets, logger });
       });
     }
   });
@@ -55,10 +55,10 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
     let generated: PactFile;
 
     before(async function () {
-      const recorded = join(scratch, CONTRACT_FILE_NAME);
-      generatedText = await readFile(recorded, "utf8").catch(() => {
-        throw new Error(`${recorded} was not written: run the whole file so every interaction is recorded first`);
+      const recorded = await recording.writeContract(scratch).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}: run the whole file so every interaction is recorded first`);
       });
+      generatedText = await readFile(recorded, "utf8");
       generated = JSON.parse(generatedText) as PactFile;
     });
 

@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import { secretCanaries } from "./canary.js";
 import { CONTRACT_FILE_NAME, CONTRACTS_DIR } from "./contract.js";
 import { INTERACTIONS } from "./interactions.js";
-import { createContractPact, recordInteraction, type PactLogLevel, type RecordOptions } from "./record-interaction.js";
+import { startContractRecording } from "./contract-recording.js";
+import type { PactLogLevel, RecordOptions } from "./record-interaction.js";
 
 export interface WriteContractsOptions extends Partial<RecordOptions> {
   readonly logLevel?: PactLogLevel;
@@ -15,19 +16,19 @@ export interface WriteContractsOptions extends Partial<RecordOptions> {
 
 /**
  * Runs every interaction against Pact's mock server, each driving the real ERP client, and writes
- * the contract to `{dir}/qimen-erp-qimen-wms.json`. Pact merges into an existing file, so the run
- * records into a fresh temporary directory (renamed or removed interactions cannot linger), then the
- * file is moved into place atomically: readers see the old contract or the new one, never half.
+ * the contract to `{dir}/qimen-erp-qimen-wms.json`. The run records into a fresh temporary directory
+ * (renamed or removed interactions cannot linger), merges the recordings once (contract-recording.ts),
+ * then moves the file into place atomically: readers see the old contract or the new one, never half.
  * Resolves with the written path.
  */
 export async function writeContracts(dir: string, options: WriteContractsOptions = {}): Promise<string> {
   const scratch = await mkdtemp(join(tmpdir(), "qimen-pact-contract-"));
   try {
     const { logLevel, ...secrets } = options;
-    const pact = createContractPact(scratch, logLevel);
+    const recording = startContractRecording(scratch, logLevel);
     const record = { ...secretCanaries(), ...secrets };
-    for (const spec of INTERACTIONS) await recordInteraction(pact, spec, record);
-    return await publishAtomically(join(scratch, CONTRACT_FILE_NAME), dir);
+    for (const spec of INTERACTIONS) await recording.record(spec, record);
+    return await publishAtomically(await recording.writeContract(scratch), dir);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
