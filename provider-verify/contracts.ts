@@ -207,11 +207,6 @@ function invalid(message: string, context: Record<string, unknown>, cause?: unkn
   return new QimenError("QIMEN_CONTRACT_INVALID", message, { context, ...(cause === undefined ? {} : { cause }) });
 }
 
-/** A Pact file holding one interaction of a contract, so one verifier run checks exactly that one. */
-export function singleInteractionPact(contract: Contract, interaction: ContractInteraction): string {
-  return JSON.stringify({ ...contract.source, interactions: [interaction.source] });
-}
-
 /** Names of the provider states the contracts need, sorted, each once. */
 export function requiredStates(contracts: readonly Contract[]): string[] {
   const names = contracts.flatMap((contract) => contract.interactions.flatMap((i) => i.states.map((s) => s.name)));

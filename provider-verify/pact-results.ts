@@ -15,29 +15,54 @@ export interface PactProblem {
 const MAX_VALUE_CHARS = 160;
 
 /**
- * Reads the JSON of Pact's verifier core (`{result, errors: [{mismatch}], ...}`) for a run of one
- * interaction. Anything unreadable counts as a failure: a gate that cannot tell must not pass.
+ * Reads the JSON of Pact's verifier core (`{result, errors: [{mismatch}], interactionResults}`)
+ * for a run of many interactions and gives each its own verdict, in the order of `ids` (the
+ * `_id` each interaction was given, which Pact repeats as `interactionId`). The gate never passes
+ * on doubt: anything unreadable fails every interaction, a finding that names no interaction of
+ * the run is charged to each of them, and an interaction Pact did not report on fails.
  */
-export function parsePactOutcome(json: string): PactOutcome {
+export function parsePactOutcomes(json: string, ids: readonly string[]): PactOutcome[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch {
-    return { passed: false, problems: [{ where: "verifier", message: cut(json.trim() || "no result") }] };
+    return ids.map(() => failed(cut(json.trim() || "no result")));
   }
   if (!isRecord(parsed) || typeof parsed["result"] !== "boolean") {
-    return { passed: false, problems: [{ where: "verifier", message: "the verifier returned no result" }] };
+    return ids.map(() => failed("the verifier returned no result"));
   }
-  const errors = Array.isArray(parsed["errors"]) ? parsed["errors"] : [];
-  const problems = errors.flatMap((error) => problemsOf(isRecord(error) ? error["mismatch"] : undefined));
-  return { passed: parsed["result"] && problems.length === 0, problems };
+  const problems = new Map(ids.map((id): [string, PactProblem[]] => [id, []]));
+  const unattributed: PactProblem[] = [];
+  for (const error of listOf(parsed["errors"])) {
+    const mismatch = isRecord(error) ? error["mismatch"] : undefined;
+    const id = isRecord(mismatch) ? mismatch["interactionId"] : undefined;
+    (problems.get(String(id)) ?? unattributed).push(...problemsOf(mismatch));
+  }
+  const verdicts = new Map(
+    listOf(parsed["interactionResults"])
+      .filter(isRecord)
+      .map((result): [string, boolean] => [String(result["interactionId"]), result["result"] === "OK"]),
+  );
+  return ids.map((id) => {
+    const found = [...(problems.get(id) ?? []), ...unattributed];
+    const ok = verdicts.get(id);
+    if (ok === undefined && found.length === 0) return failed("Pact did not report on this interaction");
+    return { passed: ok === true && found.length === 0, problems: found };
+  });
+}
+
+function failed(message: string): PactOutcome {
+  return { passed: false, problems: [{ where: "verifier", message }] };
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 function problemsOf(mismatch: unknown): PactProblem[] {
   if (!isRecord(mismatch)) return [];
   if (mismatch["type"] === "error") return [{ where: "verifier", message: cut(String(mismatch["message"])) }];
-  const list = Array.isArray(mismatch["mismatches"]) ? mismatch["mismatches"] : [];
-  return list.filter(isRecord).map(describeMismatch);
+  return listOf(mismatch["mismatches"]).filter(isRecord).map(describeMismatch);
 }
 
 function describeMismatch(mismatch: Record<string, unknown>): PactProblem {

@@ -1,10 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import { Verifier } from "@pact-foundation/pact";
+// The Verifier alone, not the package's index: the index also loads the consumer DSL, which costs
+// every worker process ~170 ms of start-up (pact-js is pinned, see package.json).
+import { Verifier } from "@pact-foundation/pact/src/dsl/verifier/verifier.js";
 import { Agent, type Dispatcher } from "undici";
 import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
 import { callHttp, isNoAnswer, type CallOutcome } from "./transport.js";
-import type { DeliveryRecord, RunRecord, StateChangeRecord, WorkerJob, WorkerRun } from "./worker-protocol.js";
+import { parsePactOutcomes } from "./pact-results.js";
+import { interactionId, MARKER_HEADER, markedCall, markedStateParams } from "./shards.js";
+import type {
+  DeliveryRecord,
+  RunRecord,
+  ShardInteraction,
+  StateChangeRecord,
+  WorkerJob,
+  WorkerShard,
+} from "./worker-protocol.js";
 
 /** pact-js answers the verifier core's state-change calls on this path of its proxy. */
 const PACT_STATE_PATH = "/_pactSetup";
@@ -23,6 +34,8 @@ const NOT_RELAYED = new Set([
   "proxy-connection",
   // So the provider answers uncompressed bytes, which we decode and relay as they are.
   "accept-encoding",
+  // Ours, telling which interaction a call belongs to (shards.ts); never the WMS's business.
+  MARKER_HEADER,
 ]);
 
 /** What pact-js's express proxy hands a requestFilter (express is not typed in this project). */
@@ -31,30 +44,47 @@ interface ProxiedRequest extends IncomingMessage {
   readonly body?: unknown;
 }
 
+/** What one interaction of a shard did, as our requestFilter saw it. */
 interface Capture {
+  readonly interaction: ShardInteraction;
   readonly stateChanges: StateChangeRecord[];
   readonly sensitive: string[];
   delivery?: DeliveryRecord;
   /** States whose setup failed in this run: the core retries, we answer again without calling. */
   readonly failedSetups: Map<string, string>;
+  /** From the start of its first call (state setup or delivery) to the end of its last. */
+  span?: { readonly start: number; end: number };
+}
+
+/** A state-change call of the verifier core, its marker removed. */
+interface StateChange {
+  readonly state: string;
+  readonly action: string;
+  readonly index: number | undefined;
+  /** What the provider's state-change URL receives: the core's body without the marker. */
+  readonly forwarded: Record<string, unknown>;
 }
 
 /**
- * Runs every interaction of the job through pact-js's Verifier, one Verifier run per interaction
- * (so each result is that interaction's alone), and reports each as it completes.
+ * Runs the job's shards one after the other, each in one run of pact-js's Verifier, and reports
+ * the records of a shard's interactions (in shard order) when its run is over.
  *
- * The Verifier's proxy hands every call to our requestFilter, which answers it itself: state
- * changes go to the provider's state-change URL (a failure answers 500, so the core fails the
- * interaction instead of pact-js 16's silent 200), and the Qimen call is delivered the way the
- * gateway delivers it (gateway-call.ts) with our own HTTP client, whose answer is relayed to Pact.
- * The proxy's own forwarding (http-proxy) is never used: it crashes on a refused connection.
+ * The Verifier's proxy hands every call to our requestFilter, which tells from its marker (see
+ * shards.ts) which interaction it belongs to and answers it itself: state changes go to the
+ * provider's state-change URL (a failure answers 500, so the core fails the interaction instead of
+ * pact-js 16's silent 200), and the Qimen call is delivered the way the gateway delivers it
+ * (gateway-call.ts) with our own HTTP client, whose answer is relayed to Pact. The proxy's own
+ * forwarding (http-proxy) is never used: it crashes on a refused connection.
  */
-export async function runInteractions(job: WorkerJob, report: (record: RunRecord) => Promise<void>): Promise<void> {
+export async function runShards(
+  job: WorkerJob,
+  report: (records: readonly RunRecord[]) => Promise<void>,
+): Promise<void> {
   const gateway: GatewaySettings = { ...job.gateway, providerUrl: new URL(job.gateway.providerUrl) };
   const dispatcher = new Agent({ connect: { timeout: job.timeoutMs } });
   const session: Session = { job, gateway, dispatcher, unreachable: undefined };
   try {
-    for (const run of job.runs) await report(await runOne(session, run));
+    for (const shard of job.shards) await report(await runShard(session, shard));
   } finally {
     await dispatcher.close();
   }
@@ -68,32 +98,54 @@ interface Session {
   unreachable: string | undefined;
 }
 
-async function runOne(session: Session, run: WorkerRun): Promise<RunRecord> {
-  const capture: Capture = { stateChanges: [], sensitive: [], failedSetups: new Map() };
-  const started = performance.now();
+async function runShard(session: Session, shard: WorkerShard): Promise<RunRecord[]> {
+  const captures = new Map(
+    shard.interactions.map((interaction): [number, Capture] => [
+      interaction.index,
+      { interaction, stateChanges: [], sensitive: [], failedSetups: new Map() },
+    ]),
+  );
+  // A shard of one needs no marker: V2 states, which cannot carry one, run alone (see shards.ts).
+  const alone = captures.size === 1 ? [...captures.values()][0] : undefined;
   const verifier = new Verifier({
-    provider: run.provider,
+    provider: shard.provider,
     // Must be an origin (pact-js would append the contract's path to a path here); never used,
     // since our filter answers every call.
     providerBaseUrl: session.gateway.providerUrl.origin,
-    pactUrls: [run.pactFile],
+    pactUrls: [shard.pactFile],
     logLevel: "error",
     // Our own calls time out first: one state change or one delivery, plus slack.
     timeout: 2 * session.job.timeoutMs + 5_000,
     requestFilter: (request: ProxiedRequest, response: ServerResponse) => {
+      const change = request.path === PACT_STATE_PATH ? stateChangeOf(request.body) : undefined;
+      // The core also calls with no state for interactions that have none: nothing to set.
+      if (request.path === PACT_STATE_PATH && change === undefined)
+        return answer(response, 200, "application/json", "{}");
+      const index = change === undefined ? markedCall(request.headers) : change.index;
+      const capture = (index === undefined ? undefined : captures.get(index)) ?? alone;
+      if (capture === undefined) {
+        // Never happens with our own shard files; if it did, guessing could pass the wrong one.
+        return answer(response, 500, "text/plain", "qimen-pact: this call names no interaction of the shard");
+      }
+      const start = performance.now();
       const handled =
-        request.path === PACT_STATE_PATH
-          ? changeState(session, capture, request.body, response)
-          : deliver(session, run, capture, request, response);
-      handled.catch((error: unknown) => {
-        // A bug in our relay must fail the interaction, never hang it.
-        capture.delivery ??= {
-          delivered: false,
-          failure: `verifier relay error: ${String(error)}`,
-          unreachable: false,
-        };
-        if (!response.headersSent) answer(response, 500, "text/plain", `qimen-pact relay error: ${String(error)}`);
-      });
+        change === undefined
+          ? deliver(session, capture, request, response)
+          : changeState(session, capture, change, response);
+      handled
+        .catch((error: unknown) => {
+          // A bug in our relay must fail the interaction, never hang it.
+          capture.delivery ??= {
+            delivered: false,
+            failure: `verifier relay error: ${String(error)}`,
+            unreachable: false,
+          };
+          if (!response.headersSent) answer(response, 500, "text/plain", `qimen-pact relay error: ${String(error)}`);
+        })
+        .finally(() => {
+          const end = performance.now();
+          capture.span = { start: capture.span?.start ?? start, end };
+        });
     },
   });
   let pactResult: string;
@@ -102,22 +154,36 @@ async function runOne(session: Session, run: WorkerRun): Promise<RunRecord> {
   } catch (error) {
     pactResult = error instanceof Error ? error.message : String(error);
   }
-  return {
-    index: run.index,
-    durationMs: Math.round(performance.now() - started),
+  const outcomes = parsePactOutcomes(
+    pactResult,
+    shard.interactions.map(({ index }) => interactionId(index)),
+  );
+  return [...captures.values()].map((capture, position) => ({
+    index: capture.interaction.index,
+    durationMs: capture.span === undefined ? 0 : Math.round(capture.span.end - capture.span.start),
     stateChanges: capture.stateChanges,
     ...(capture.delivery === undefined ? {} : { delivery: capture.delivery }),
-    pactResult,
+    pact: outcomes[position] ?? { passed: false, problems: [] },
     sensitive: capture.sensitive,
+  }));
+}
+
+function stateChangeOf(body: unknown): StateChange | undefined {
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const { state, action, params } = fields;
+  if (typeof state !== "string" || state === "") return undefined;
+  const marker = markedStateParams(params);
+  return {
+    state,
+    action: typeof action === "string" ? action : "setup",
+    index: marker.index,
+    forwarded: params === undefined ? fields : { ...fields, params: marker.params },
   };
 }
 
-async function changeState(session: Session, capture: Capture, body: unknown, response: ServerResponse) {
-  const { state, action } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
-  // The core also calls with no state for interactions that have none: nothing to set.
-  if (typeof state !== "string" || state === "") return answer(response, 200, "application/json", "{}");
-  const actionName = typeof action === "string" ? action : "setup";
-  const earlier = actionName === "setup" ? capture.failedSetups.get(state) : undefined;
+async function changeState(session: Session, capture: Capture, change: StateChange, response: ServerResponse) {
+  const { state, action } = change;
+  const earlier = action === "setup" ? capture.failedSetups.get(state) : undefined;
   if (earlier !== undefined) return answer(response, 500, "text/plain", earlier);
 
   const url = session.job.stateChangeUrl;
@@ -129,7 +195,7 @@ async function changeState(session: Session, capture: Capture, body: unknown, re
             url: new URL(url),
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: Buffer.from(JSON.stringify(body), "utf8"),
+            body: Buffer.from(JSON.stringify(change.forwarded), "utf8"),
           },
           session.dispatcher,
           session.job.timeoutMs,
@@ -139,8 +205,8 @@ async function changeState(session: Session, capture: Capture, body: unknown, re
     : outcome.status >= 200 && outcome.status < 300
       ? undefined
       : `${url} answered HTTP ${outcome.status}: ${excerpt(outcome.body)}`;
-  capture.stateChanges.push({ state, action: actionName, ...(failure === undefined ? {} : { failure }) });
-  if (failure !== undefined && actionName === "setup") {
+  capture.stateChanges.push({ state, action, ...(failure === undefined ? {} : { failure }) });
+  if (failure !== undefined && action === "setup") {
     capture.failedSetups.set(state, failure);
     return answer(response, 500, "text/plain", failure);
   }
@@ -151,7 +217,6 @@ async function changeState(session: Session, capture: Capture, body: unknown, re
 
 async function deliver(
   session: Session,
-  run: WorkerRun,
   capture: Capture,
   request: ProxiedRequest,
   response: ServerResponse,
@@ -170,7 +235,7 @@ async function deliver(
   try {
     call = toGatewayCall({ search: queryStart === -1 ? "" : url.slice(queryStart + 1), body }, session.gateway, {
       now: new Date(),
-      badSignature: run.badSignature,
+      badSignature: capture.interaction.badSignature,
     });
   } catch (error) {
     return notDelivered(error instanceof Error ? error.message : String(error), false);

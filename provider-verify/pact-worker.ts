@@ -2,7 +2,7 @@
  * Child-process entry of `qimen-pact verify` (see worker-protocol.ts for why a child): receives one
  * WorkerJob over IPC, runs it, sends a message per interaction, then "done" (or "failed"), and exits.
  */
-import { runInteractions } from "./pact-session.js";
+import { runShards } from "./pact-session.js";
 import type { WorkerJob, WorkerMessage } from "./worker-protocol.js";
 
 async function send(message: WorkerMessage): Promise<void> {
@@ -13,7 +13,7 @@ async function send(message: WorkerMessage): Promise<void> {
 
 async function work(job: WorkerJob): Promise<void> {
   try {
-    await runInteractions(job, (record) => send({ type: "run", record }));
+    await runShards(job, (records) => send({ type: "shard", records }));
     await send({ type: "done" });
   } catch (error) {
     await send({ type: "failed", message: error instanceof Error ? error.message : String(error) });

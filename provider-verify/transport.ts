@@ -38,14 +38,21 @@ export interface HttpCall {
   readonly body: Uint8Array;
 }
 
+/** How far an answer had come when the call failed: its status arrived, and this many body bytes. */
+interface PartialAnswer {
+  readonly status: number;
+  bytes: number;
+}
+
 /**
  * One HTTP call with a deadline for the whole exchange. Transport failures are results, not
- * errors: the verifier reports them per interaction.
+ * errors: the verifier reports them per interaction, saying whether the answer had begun.
  */
 export async function callHttp(call: HttpCall, dispatcher: Dispatcher, timeoutMs: number): Promise<CallOutcome> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   const where = call.url.origin + call.url.pathname;
+  let partial: PartialAnswer | undefined;
   try {
     const response = await request(call.url, {
       method: call.method,
@@ -56,7 +63,9 @@ export async function callHttp(call: HttpCall, dispatcher: Dispatcher, timeoutMs
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const body = await readCapped(response.body);
+    const answer: PartialAnswer = { status: response.statusCode, bytes: 0 };
+    partial = answer;
+    const body = await readCapped(response.body, answer);
     if (body === undefined) {
       return {
         failure: `${where} answered more than ${MAX_ANSWER_BYTES} bytes`,
@@ -66,42 +75,60 @@ export async function callHttp(call: HttpCall, dispatcher: Dispatcher, timeoutMs
     }
     return { status: response.statusCode, headers: headerPairs(response.headers), body, durationMs: elapsed() };
   } catch (cause) {
-    return { ...describeFailure(cause, where, timeoutMs), durationMs: elapsed() };
+    return { ...describeFailure(cause, where, timeoutMs, partial), durationMs: elapsed() };
   }
 }
 
-function describeFailure(cause: unknown, where: string, timeoutMs: number): Omit<NoAnswer, "durationMs"> {
-  if ((cause as { name?: unknown } | null)?.name === "TimeoutError") {
-    return { failure: `${where} did not answer within ${timeoutMs} ms`, unreachable: false };
+function describeFailure(
+  cause: unknown,
+  where: string,
+  timeoutMs: number,
+  partial: PartialAnswer | undefined,
+): Omit<NoAnswer, "durationMs"> {
+  const received =
+    partial === undefined ? [] : [`HTTP ${partial.status} and ${partial.bytes} bytes of the body had arrived`];
+  const details = (parts: readonly string[]): string => (parts.length === 0 ? "" : ` (${parts.join("; ")})`);
+  const errno = (cause as { code?: unknown } | null)?.code;
+  const timedOut =
+    (cause as { name?: unknown } | null)?.name === "TimeoutError" ||
+    errno === "UND_ERR_HEADERS_TIMEOUT" ||
+    errno === "UND_ERR_BODY_TIMEOUT";
+  if (timedOut) {
+    const what = partial === undefined ? "did not answer" : "did not finish its answer";
+    return { failure: `${where} ${what} within ${timeoutMs} ms${details(received)}`, unreachable: false };
   }
   const known = transportError(cause, { endpoint: where, attempt: 1 });
   if (known !== undefined) {
-    const errno = String(known.context["errno"]);
-    return { failure: `${where}: ${transportWords(known.code)} (${errno})`, unreachable: UNREACHABLE.has(known.code) };
+    return {
+      failure: `${where}: ${transportWords(known.code, errno, partial !== undefined)}${details([String(errno), ...received])}`,
+      unreachable: UNREACHABLE.has(known.code),
+    };
   }
-  return { failure: `${where}: ${cause instanceof Error ? cause.message : String(cause)}`, unreachable: false };
+  return {
+    failure: `${where}: ${cause instanceof Error ? cause.message : String(cause)}${details(received)}`,
+    unreachable: false,
+  };
 }
 
-function transportWords(code: string): string {
+/** A transport failure in words; read timeouts never get here (describeFailure says them itself). */
+function transportWords(code: string, errno: unknown, answerBegun: boolean): string {
   switch (code) {
     case "QIMEN_CONNECTION_REFUSED":
       return "connection refused or host not reachable";
     case "QIMEN_CONNECT_TIMEOUT":
       return "timed out opening a connection";
-    case "QIMEN_READ_TIMEOUT":
-      return "timed out waiting for the answer";
     default:
-      return "the connection closed before an answer arrived";
+      return `the connection ${errno === "ECONNRESET" ? "was reset" : "closed"} ${answerBegun ? "in the middle of the answer" : "before an answer arrived"}`;
   }
 }
 
-async function readCapped(body: Dispatcher.ResponseData["body"]): Promise<Buffer | undefined> {
+/** The whole body, counting bytes into `answer` as they arrive; undefined past MAX_ANSWER_BYTES. */
+async function readCapped(body: Dispatcher.ResponseData["body"], answer: PartialAnswer): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
-  let size = 0;
   for await (const chunk of body) {
     const bytes = chunk as Buffer;
-    size += bytes.length;
-    if (size > MAX_ANSWER_BYTES) {
+    answer.bytes += bytes.length;
+    if (answer.bytes > MAX_ANSWER_BYTES) {
       body.destroy();
       return undefined;
     }
@@ -135,7 +162,9 @@ export async function probeTcp(url: URL, timeoutMs: number): Promise<string | un
     socket.once("timeout", () => settle(`${where}: timed out opening a connection after ${timeoutMs} ms`));
     socket.once("error", (error: NodeJS.ErrnoException) => {
       const known = transportError(error, { endpoint: where, attempt: 1 });
-      settle(`${where}: ${known === undefined ? error.message : `${transportWords(known.code)} (${error.code})`}`);
+      settle(
+        `${where}: ${known === undefined ? error.message : `${transportWords(known.code, error.code, false)} (${error.code})`}`,
+      );
     });
   });
 }

@@ -1,6 +1,5 @@
 import { clientView, type ClientView } from "./client-view.js";
 import type { ContractInteraction } from "./contracts.js";
-import { parsePactOutcome } from "./pact-results.js";
 import type { FailureReason, InteractionResult, ResponseSummary } from "./results.js";
 import type { RunRecord } from "./worker-protocol.js";
 
@@ -30,7 +29,7 @@ export function judgeInteraction(interaction: ContractInteraction, record: RunRe
   if (delivery?.delivered === false)
     reasons.push({ kind: "not-delivered", where: "provider", message: delivery.failure });
 
-  const pact = parsePactOutcome(record.pactResult);
+  const pact = record.pact;
   let response: ResponseSummary | undefined;
   let client: ClientView | undefined;
   if (reasons.length === 0) {

@@ -1,16 +1,18 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseQimenEndpoint } from "../src/client/qimen-client.js";
 import type { MethodNameForm } from "../src/protocol/system-params.js";
-import { requiredStates, singleInteractionPact, type Contract, type ContractInteraction } from "./contracts.js";
+import { requiredStates, type Contract, type ContractInteraction } from "./contracts.js";
 import type { FailureReason, InteractionResult, VerificationReport } from "./results.js";
+import { planShards, shardPact, type PlannedInteraction, type Shard } from "./shards.js";
+import { skipsCertificateStore, workerEnvironment, type NoCertificates } from "./worker-environment.js";
 import { probeTcp } from "./transport.js";
 import { failedWithoutRun, judgeInteraction, redactor } from "./verdict.js";
-import type { RunRecord, WorkerJob, WorkerMessage, WorkerRun } from "./worker-protocol.js";
+import type { RunRecord, WorkerJob, WorkerMessage, WorkerShard } from "./worker-protocol.js";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -27,12 +29,21 @@ export interface VerifyProviderOptions {
   readonly methodName?: MethodNameForm;
   /** Deadline of each HTTP call (connect and answer), and of the reachability check. */
   readonly timeoutMs?: number;
-  /** Stops the run: the verifier process is killed and the promise rejects with an AbortError. */
+  /**
+   * Worker processes verifying shards in parallel. Default: os.availableParallelism(). 1 when
+   * the provider's states are not independent per order (see `qimen-pact verify --help`).
+   */
+  readonly jobs?: number;
+  /** Most interactions per Pact verifier run. Default MAX_SHARD_SIZE. */
+  readonly maxShardSize?: number;
+  /** Stops the run: the verifier processes are killed and the promise rejects with an AbortError. */
   readonly signal?: AbortSignal;
   /** Called with each interaction's result as soon as it is judged, in contract order. */
   readonly onResult?: (result: InteractionResult) => void;
   /** Time of the report's `startedAt`. Default: the system clock. */
   readonly now?: () => Date;
+  /** Where the workers' NODE_OPTIONS and TLS trust settings come from (worker-environment.ts). Default: process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 interface Settings {
@@ -40,26 +51,31 @@ interface Settings {
   readonly stateChangeUrl: URL | undefined;
   readonly methodName: MethodNameForm;
   readonly timeoutMs: number;
+  readonly jobs: number;
 }
 
 /**
  * Verifies a provider against contracts the way the Qimen gateway delivers calls (see
  * pact-session.ts) and judges each interaction with Pact's matcher and the ERP client's decoder
- * (verdict.ts). Never throws for a failing provider: unreachable hosts, failed states and
- * mismatches are failed results. Throws TypeError/RangeError for invalid options.
+ * (verdict.ts). The interactions are split into shards (shards.ts) verified by `jobs` worker
+ * processes in parallel; the results are merged in contract order. Never throws for a failing
+ * provider: unreachable hosts, failed states and mismatches are failed results. Throws
+ * TypeError/RangeError for invalid options.
  */
 export async function verifyProvider(options: VerifyProviderOptions): Promise<VerificationReport> {
   const settings = validate(options);
   const startedAt = (options.now ?? (() => new Date()))();
   const started = performance.now();
-  const interactions = options.contracts.flatMap((contract) =>
-    contract.interactions.map((interaction) => ({ contract, interaction })),
+  let position = 0;
+  const interactions: PlannedInteraction[] = options.contracts.flatMap((contract) =>
+    contract.interactions.map((interaction) => ({ index: position++, contract, interaction })),
   );
-  const redact = redactor([options.secret]);
   const results: (InteractionResult | undefined)[] = interactions.map(() => undefined);
   let emitted = 0;
-  const settle = (index: number, result: InteractionResult): void => {
-    results[index] = redact(result);
+  /** Takes an interaction's result, once, with the secret and the signs sent for it redacted. */
+  const settle = (index: number, result: InteractionResult, signs: readonly string[] = []): void => {
+    if (results[index] !== undefined) return;
+    results[index] = redactor([options.secret, ...signs])(result);
     // Results are announced in contract order, however they arrive.
     while (emitted < results.length) {
       const next = results[emitted];
@@ -72,56 +88,43 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
   const unreachable = await probeTcp(settings.providerUrl, settings.timeoutMs);
   const stateChangeDown =
     settings.stateChangeUrl === undefined ? undefined : await probeTcp(settings.stateChangeUrl, settings.timeoutMs);
-  const runs: WorkerRun[] = [];
+  const runnable: PlannedInteraction[] = [];
+  for (const entry of interactions) {
+    const blocked = blockedReason(entry.interaction, settings, unreachable, stateChangeDown);
+    if (blocked === undefined) runnable.push(entry);
+    else settle(entry.index, failedWithoutRun(entry.interaction, blocked));
+  }
+  const shards = planShards(runnable, {
+    jobs: settings.jobs,
+    ...(options.maxShardSize === undefined ? {} : { maxShardSize: options.maxShardSize }),
+  });
   const directory = await mkdtemp(join(tmpdir(), "qimen-pact-verify-"));
   try {
-    for (const [index, { contract, interaction }] of interactions.entries()) {
-      const blocked = blockedReason(interaction, settings, unreachable, stateChangeDown);
-      if (blocked !== undefined) {
-        settle(index, failedWithoutRun(interaction, blocked));
-        continue;
-      }
-      const pactFile = join(directory, `${index}.json`);
-      await writeFile(pactFile, singleInteractionPact(contract, interaction));
-      runs.push({ index, pactFile, provider: contract.provider, badSignature: interaction.badSignature });
-    }
-    if (runs.length > 0) {
-      const job: WorkerJob = {
-        gateway: {
-          providerUrl: settings.providerUrl.href,
-          secret: options.secret,
-          methodName: settings.methodName,
-          ...(options.appKey === undefined ? {} : { appKey: options.appKey }),
-          ...(options.customerId === undefined ? {} : { customerId: options.customerId }),
-        },
-        ...(settings.stateChangeUrl === undefined ? {} : { stateChangeUrl: settings.stateChangeUrl.href }),
-        timeoutMs: settings.timeoutMs,
-        runs,
-      };
-      const failure = await runWorker(job, options.signal, (record) => {
+    const workerShards = await writeShards(shards, directory);
+    const env = await environmentFor(settings, options.env ?? process.env, directory);
+    await runWorkers(workerShards, settings.jobs, {
+      job: (own) => job(options, settings, own),
+      env,
+      signal: options.signal,
+      onRecord: (record) => {
         const entry = interactions[record.index];
-        if (entry !== undefined) {
-          settle(
-            record.index,
-            redactor([options.secret, ...record.sensitive])(judgeInteraction(entry.interaction, record)),
-          );
-        }
-      });
-      if (failure !== undefined) {
+        if (entry !== undefined) settle(record.index, judgeInteraction(entry.interaction, record), record.sensitive);
+      },
+      onWorkerFailure: (failure, own) => {
         const reason: FailureReason = { kind: "verifier", where: "verifier", message: failure };
-        for (const run of runs) {
-          const entry = interactions[run.index];
-          if (results[run.index] === undefined && entry !== undefined)
-            settle(run.index, failedWithoutRun(entry.interaction, reason));
+        for (const { index } of own.flatMap((shard) => shard.interactions)) {
+          const entry = interactions[index];
+          if (entry !== undefined) settle(index, failedWithoutRun(entry.interaction, reason));
         }
-      }
-    }
+      },
+    });
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
   const finished = results.filter((result): result is InteractionResult => result !== undefined);
   const passed = finished.filter((result) => result.verdict === "passed").length;
-  return redact({
+  // The results are redacted already (settle): only the report's own fields are left.
+  const head = redactor([options.secret])({
     providerUrl: settings.providerUrl.origin + settings.providerUrl.pathname,
     ...(settings.stateChangeUrl === undefined
       ? {}
@@ -131,9 +134,87 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
     durationMs: Math.round(performance.now() - started),
     contracts: options.contracts.map((contract) => contract.path),
     ...(unreachable === undefined ? {} : { unreachable }),
+  });
+  return {
+    ...head,
     interactions: finished,
     summary: { total: finished.length, passed, failed: finished.length - passed },
-  });
+  };
+}
+
+/** Writes each shard's Pact file into `directory` and describes the shards for the workers. */
+async function writeShards(shards: readonly Shard[], directory: string): Promise<WorkerShard[]> {
+  const written: WorkerShard[] = [];
+  for (const [position, shard] of shards.entries()) {
+    const pactFile = join(directory, `shard-${position}.json`);
+    await writeFile(pactFile, shardPact(shard));
+    written.push({
+      pactFile,
+      provider: shard.contract.provider,
+      interactions: shard.entries.map(({ index, interaction }) => ({ index, badSignature: interaction.badSignature })),
+    });
+  }
+  return written;
+}
+
+interface WorkerHooks {
+  /** The job of a worker that runs these shards. */
+  readonly job: (shards: readonly WorkerShard[]) => WorkerJob;
+  readonly env: Readonly<Record<string, string>>;
+  readonly signal: AbortSignal | undefined;
+  readonly onRecord: (record: RunRecord) => void;
+  /** A worker ended before reporting on all its shards: why, and which shards it had. */
+  readonly onWorkerFailure: (failure: string, shards: readonly WorkerShard[]) => void;
+}
+
+/**
+ * Runs the shards in up to `jobs` worker processes at once, dealt in turn (so results arrive
+ * roughly in contract order). Resolves when every worker has ended; rejects, once they all have,
+ * when the run was aborted.
+ */
+async function runWorkers(shards: readonly WorkerShard[], jobs: number, hooks: WorkerHooks): Promise<void> {
+  const workers = Math.min(jobs, shards.length);
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: workers }, async (_, worker) => {
+      const own = shards.filter((_shard, position) => position % workers === worker);
+      const failure = await runWorker(hooks.job(own), hooks.env, hooks.signal, hooks.onRecord);
+      if (failure !== undefined) hooks.onWorkerFailure(failure, own);
+    }),
+  );
+  const rejected = outcomes.find((outcome) => outcome.status === "rejected");
+  if (rejected !== undefined) throw rejected.reason;
+}
+
+function job(options: VerifyProviderOptions, settings: Settings, shards: readonly WorkerShard[]): WorkerJob {
+  return {
+    gateway: {
+      providerUrl: settings.providerUrl.href,
+      secret: options.secret,
+      methodName: settings.methodName,
+      ...(options.appKey === undefined ? {} : { appKey: options.appKey }),
+      ...(options.customerId === undefined ? {} : { customerId: options.customerId }),
+    },
+    ...(settings.stateChangeUrl === undefined ? {} : { stateChangeUrl: settings.stateChangeUrl.href }),
+    timeoutMs: settings.timeoutMs,
+    shards,
+  };
+}
+
+/** The workers' environment, and the empty certificate locations it may point to, in `directory`. */
+async function environmentFor(
+  settings: Settings,
+  callerEnv: Readonly<Record<string, string | undefined>>,
+  directory: string,
+): Promise<Record<string, string>> {
+  const none: NoCertificates = {
+    file: join(directory, "no-certificates.pem"),
+    directory: join(directory, "no-certificates"),
+  };
+  if (skipsCertificateStore(settings)) {
+    await writeFile(none.file, "");
+    await mkdir(none.directory);
+  }
+  return workerEnvironment(settings, callerEnv, none);
 }
 
 function blockedReason(
@@ -180,7 +261,11 @@ function validate(options: VerifyProviderOptions): Settings {
     );
   }
   if (options.contracts.length === 0) throw new TypeError("contracts must hold at least one contract");
-  return { providerUrl, stateChangeUrl, methodName, timeoutMs };
+  const jobs = options.jobs ?? availableParallelism();
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new RangeError(`jobs must be a positive integer of worker processes, got ${jobs}`);
+  }
+  return { providerUrl, stateChangeUrl, methodName, timeoutMs, jobs };
 }
 
 function httpUrl(value: string | URL, name: string): URL {
@@ -201,18 +286,15 @@ const STDERR_TAIL_CHARS = 2_000;
  */
 async function runWorker(
   job: WorkerJob,
+  env: Readonly<Record<string, string>>,
   signal: AbortSignal | undefined,
   onRecord: (record: RunRecord) => void,
 ): Promise<string | undefined> {
   signal?.throwIfAborted();
   const child: ChildProcess = fork(WORKER_PATH, [], {
-    // Same loader flags (tsx when run from source); a clean environment, so PACT_* variables of
-    // the caller cannot filter interactions away and no proxy variable reroutes loopback calls.
+    // Same loader flags (tsx when run from source); the environment of workerEnvironment.
     execArgv: process.execArgv,
-    env: {
-      PACT_DO_NOT_TRACK: "true",
-      ...(process.env["NODE_OPTIONS"] === undefined ? {} : { NODE_OPTIONS: process.env["NODE_OPTIONS"] }),
-    },
+    env,
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
   let stderr = "";
@@ -227,10 +309,16 @@ async function runWorker(
       reject(signal?.reason instanceof Error ? signal.reason : new DOMException("verification aborted", "AbortError"));
     };
     signal?.addEventListener("abort", abort, { once: true });
+    // The caller may abort while taking a record: what follows is no longer wanted.
+    const aborted = (): boolean => signal?.aborted === true;
     child.on("message", (message: WorkerMessage) => {
-      if (signal?.aborted === true) return;
-      if (message.type === "run") onRecord(message.record);
-      else if (message.type === "done") outcome = undefined;
+      if (aborted()) return;
+      if (message.type === "shard") {
+        for (const record of message.records) {
+          if (aborted()) break;
+          onRecord(record);
+        }
+      } else if (message.type === "done") outcome = undefined;
       else outcome = `the verifier failed: ${message.message}`;
     });
     child.once("error", (error) => {

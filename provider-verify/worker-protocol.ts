@@ -1,4 +1,5 @@
 import type { MethodNameForm } from "../src/protocol/system-params.js";
+import type { PactOutcome } from "./pact-results.js";
 
 /*
  * Pact's verifier core prints its own report straight to the process's stdout, where no Node code
@@ -17,15 +18,20 @@ export interface WorkerJob {
   };
   readonly stateChangeUrl?: string;
   readonly timeoutMs: number;
-  readonly runs: readonly WorkerRun[];
+  /** Run one after the other, each in one Pact verifier run. */
+  readonly shards: readonly WorkerShard[];
 }
 
-export interface WorkerRun {
-  /** Position in the parent's list of interactions. */
-  readonly index: number;
-  /** A Pact file holding only this interaction. */
+export interface WorkerShard {
+  /** A Pact file holding the shard's interactions, marked (see shards.ts). */
   readonly pactFile: string;
   readonly provider: string;
+  readonly interactions: readonly ShardInteraction[];
+}
+
+export interface ShardInteraction {
+  /** Position in the parent's list of interactions: what the shard's markers say. */
+  readonly index: number;
   readonly badSignature: boolean;
 }
 
@@ -54,13 +60,14 @@ export interface RunRecord {
   readonly stateChanges: readonly StateChangeRecord[];
   /** Absent when Pact never asked for the call (e.g. the state setup failed). */
   readonly delivery?: DeliveryRecord;
-  /** The verifier core's JSON result, or its error text. */
-  readonly pactResult: string;
+  /** Pact's verdict on this interaction alone. */
+  readonly pact: PactOutcome;
   /** Values that must never appear in a report (the signs sent); the parent redacts them. */
   readonly sensitive: readonly string[];
 }
 
 export type WorkerMessage =
-  | { readonly type: "run"; readonly record: RunRecord }
+  /** A shard's records, in shard order, once its Pact run is over. */
+  | { readonly type: "shard"; readonly records: readonly RunRecord[] }
   | { readonly type: "done" }
   | { readonly type: "failed"; readonly message: string };

@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { loadContracts, requiredStates, type Contract } from "../../provider-verify/contracts.js";
 import { shippedContractsDir } from "../../provider-verify/package-paths.js";
 import {
@@ -9,6 +10,7 @@ import {
   junitReport,
 } from "../../provider-verify/reports.js";
 import type { VerificationReport } from "../../provider-verify/results.js";
+import { MAX_SHARD_SIZE } from "../../provider-verify/shards.js";
 import { DEFAULT_TIMEOUT_MS, verifyProvider } from "../../provider-verify/verify-provider.js";
 import { parseQimenEndpoint } from "../client/qimen-client.js";
 import { isQimenError } from "../protocol/errors.js";
@@ -19,7 +21,7 @@ import { APP_KEY_ENV, CUSTOMER_ID_ENV } from "./wms-command.js";
 
 const help = `Usage: qimen-pact verify --provider-base-url URL [--contracts DIR|FILE]... [--app-key K --secret S
                          --customer-id C] [--state-change-url URL] [--method-name short|long]
-                         [--timeout-ms N] [--junit FILE] [--json FILE]
+                         [--timeout-ms N] [--jobs N] [--junit FILE] [--json FILE]
 
 The gate a WMS team runs before deploying: replays every interaction of the contracts against the
 WMS the way the Qimen gateway delivers taobao.qimen.order.cancel, and says per interaction whether
@@ -34,6 +36,11 @@ Every answer is judged twice: by Pact's matcher against the contract, and by the
 decoder. An interaction fails when Pact finds a mismatch, when the ERP client would reject the
 answer (e.g. a duplicated <flag>), or when it would read another flag than the contract's. A
 leading UTF-8 byte-order mark is no failure: XML allows it and the client accepts it.
+
+Speed: the interactions are verified in shards by parallel worker processes (--jobs). Against a
+plain-http provider and state-change URL the workers also skip parsing the system certificate
+store, which Pact otherwise does for every interaction: nothing in them opens a TLS connection
+(contracts are local files). Against https the store is used as usual, so it is slower.
 
 Options:
   --provider-base-url URL   the WMS's registered Qimen URL, path included, no query
@@ -54,6 +61,15 @@ Options:
                             on, as the gateway delivers it), long = taobao.qimen.order.cancel
   --timeout-ms N            deadline of each HTTP call and of the reachability check
                             (default ${DEFAULT_TIMEOUT_MS})
+  --jobs N                  worker processes verifying in parallel (default: the number of CPU
+                            cores). The interactions are split into shards of at most
+                            ${MAX_SHARD_SIZE}, each verified by one Pact run, and the shards are
+                            shared out among the workers; every interaction is verified once and
+                            reported in contract order. Parallel shards set provider states at the
+                            same time, so use --jobs 1 when the WMS's states are not independent per
+                            order: a state-change endpoint that resets or reseeds the whole store,
+                            global states (e.g. "the warehouse is closed"), or contracts in which
+                            several interactions use the same order code.
   --junit FILE              also write a JUnit XML report, one testcase per interaction
   --json FILE               also write a machine-readable JSON report
   -h, --help                show this help
@@ -90,6 +106,7 @@ export const verifyCommand: Command = {
         "state-change-url": { type: "string" },
         "method-name": { type: "string", default: "short" },
         "timeout-ms": { type: "string", default: String(DEFAULT_TIMEOUT_MS) },
+        jobs: { type: "string", default: String(availableParallelism()) },
         junit: { type: "string" },
         json: { type: "string" },
       },
@@ -106,12 +123,8 @@ export const verifyCommand: Command = {
         `--method-name must be short (order.cancel) or long (taobao.qimen.order.cancel), got "${methodName}"`,
       );
     }
-    const timeoutMs = Number(values["timeout-ms"]);
-    if (!/^\d+$/.test(values["timeout-ms"]) || timeoutMs <= 0) {
-      throw new UsageError(
-        `--timeout-ms must be a positive whole number of milliseconds, got "${values["timeout-ms"]}"`,
-      );
-    }
+    const timeoutMs = positiveInteger(values["timeout-ms"], "--timeout-ms", "of milliseconds");
+    const jobs = positiveInteger(values.jobs, "--jobs", "of worker processes");
     const stateChangeUrl = values["state-change-url"];
     if (stateChangeUrl !== undefined && !isHttpUrl(stateChangeUrl)) {
       throw new UsageError(`--state-change-url must be an absolute http(s) URL, got "${stateChangeUrl}"`);
@@ -141,6 +154,8 @@ export const verifyCommand: Command = {
         secret,
         methodName: methodName satisfies MethodNameForm,
         timeoutMs,
+        jobs,
+        env: io.env,
         signal: io.signal,
         onResult: (result) => io.stdout(consoleResult(result)),
         ...(appKey === undefined ? {} : { appKey }),
@@ -164,6 +179,14 @@ function urlOption(value: string, flag: string): URL {
   } catch (error) {
     throw new UsageError(`${flag}: ${(error as Error).message.replace(/^endpoint /, "")}`);
   }
+}
+
+function positiveInteger(value: string, flag: string, unit: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number <= 0 || !Number.isSafeInteger(number)) {
+    throw new UsageError(`${flag} must be a positive whole number ${unit}, got "${value}"`);
+  }
+  return number;
 }
 
 function isHttpUrl(value: string): boolean {

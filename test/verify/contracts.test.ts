@@ -2,12 +2,7 @@ import { expect } from "chai";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  loadContracts,
-  parseContract,
-  requiredStates,
-  singleInteractionPact,
-} from "../../provider-verify/contracts.js";
+import { loadContracts, parseContract, requiredStates } from "../../provider-verify/contracts.js";
 import { isQimenError } from "../../src/protocol/errors.js";
 import { COMMITTED_CONTRACT, DESCRIPTIONS } from "./fixtures.js";
 
@@ -113,16 +108,6 @@ describe("verify: reading contracts", () => {
       parseContract("b.json", JSON.stringify(V2_PACT)),
     ];
     expect(requiredStates(contracts)).to.deep.equal(["an order exists", "no order exists"]);
-  });
-
-  it("writes a one-interaction copy that keeps the file's participants and metadata", () => {
-    const contract = parseContract("c.json", JSON.stringify(V4_PACT));
-    const second = contract.interactions[1];
-    if (second === undefined) throw new Error("fixture has two interactions");
-    expect(JSON.parse(singleInteractionPact(contract, second))).to.deep.equal({
-      ...V4_PACT,
-      interactions: [V4_PACT.interactions[1]],
-    });
   });
 
   describe("from files and directories", () => {

@@ -1,23 +1,50 @@
 import { expect } from "chai";
-import { elementPath, parsePactOutcome, type PactOutcome } from "../../provider-verify/pact-results.js";
+import { elementPath, parsePactOutcomes, type PactOutcome } from "../../provider-verify/pact-results.js";
 
-/** The verifier core's JSON for one interaction, as pact-core 19 returns it. */
-function coreJson(result: boolean, mismatch?: Record<string, unknown>): string {
+/** An interaction's verdict and, when it failed, Pact's finding (`mismatch`) about it. */
+interface CoreVerdict {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly mismatch?: Record<string, unknown>;
+}
+
+/** The verifier core's JSON for a run, as pact-core 19 returns it; `result` false when any failed. */
+function runJson(verdicts: readonly CoreVerdict[], extraErrors: readonly Record<string, unknown>[] = []): string {
   return JSON.stringify({
-    errors: mismatch === undefined ? [] : [{ interaction: "Verifying a pact between erp and wms - x", mismatch }],
-    interactionResults: [{ description: "x", duration: "5ms", result: result ? "OK" : "Error" }],
+    errors: [
+      ...verdicts.flatMap(({ id, mismatch }) =>
+        mismatch === undefined
+          ? []
+          : [
+              {
+                interaction: `Verifying a pact between erp and wms - ${id}`,
+                mismatch: { ...mismatch, interactionId: id },
+              },
+            ],
+      ),
+      ...extraErrors,
+    ],
+    interactionResults: verdicts.map(({ id, ok }) => ({
+      description: id,
+      duration: "5ms",
+      interactionId: id,
+      result: ok ? "OK" : "Error",
+    })),
     notices: [],
     output: ["(Pact's text report)"],
     pendingErrors: [],
-    result,
+    result: verdicts.every(({ ok }) => ok) && extraErrors.length === 0,
   });
 }
 
-const mismatches = (...list: Record<string, unknown>[]) => ({
-  interactionId: "",
-  mismatches: list,
-  type: "mismatches",
-});
+const ONLY = "qimen-pact-0";
+
+/** The JSON of a run of one interaction. */
+function coreJson(ok: boolean, mismatch?: Record<string, unknown>): string {
+  return runJson([{ id: ONLY, ok, ...(mismatch === undefined ? {} : { mismatch }) }]);
+}
+
+const mismatches = (...list: Record<string, unknown>[]) => ({ mismatches: list, type: "mismatches" });
 
 const BACKTRACE =
   "\n\nStack backtrace:\n   0: <unknown>\n  22: pactffi_verifier_execute\n  27: clone3\n             at ./misc/clone3.S:81:0";
@@ -119,7 +146,6 @@ const CASES: readonly { readonly name: string; readonly json: string; readonly o
   {
     name: "a verifier error",
     json: coreJson(false, {
-      interactionId: "",
       message: "One or more of the setup state change handlers has failed",
       type: "error",
     }),
@@ -141,10 +167,75 @@ const CASES: readonly { readonly name: string; readonly json: string; readonly o
   },
 ];
 
+const STATUS_500 = mismatches({ type: "StatusMismatch", expected: 200, actual: 500, mismatch: "x" });
+const PASSED: PactOutcome = { passed: true, problems: [] };
+const STATUS_FAILED: PactOutcome = {
+  passed: false,
+  problems: [{ where: "HTTP status", message: "expected 200, got 500" }],
+};
+const [A, B, C] = ["qimen-pact-7", "qimen-pact-8", "qimen-pact-9"] as const;
+
+/** Runs of three interactions (A, B, C): each verdict must land on its own interaction. */
+const RUNS: readonly { readonly name: string; readonly json: string; readonly outcomes: readonly PactOutcome[] }[] = [
+  {
+    name: "a failure of the middle one on it alone",
+    json: runJson([
+      { id: A, ok: true },
+      { id: B, ok: false, mismatch: STATUS_500 },
+      { id: C, ok: true },
+    ]),
+    outcomes: [PASSED, STATUS_FAILED, PASSED],
+  },
+  {
+    name: "a failure of the last one on it alone",
+    json: runJson([
+      { id: A, ok: true },
+      { id: B, ok: true },
+      { id: C, ok: false, mismatch: STATUS_500 },
+    ]),
+    outcomes: [PASSED, PASSED, STATUS_FAILED],
+  },
+  {
+    name: "a finding that names no interaction of the run on each of them",
+    json: runJson(
+      [
+        { id: A, ok: true },
+        { id: B, ok: true },
+        { id: C, ok: true },
+      ],
+      [{ interaction: "?", mismatch: { interactionId: "", type: "error", message: "core trouble" } }],
+    ),
+    outcomes: [A, B, C].map(() => ({ passed: false, problems: [{ where: "verifier", message: "core trouble" }] })),
+  },
+  {
+    name: "an interaction Pact did not report on as failed",
+    json: runJson([
+      { id: A, ok: true },
+      { id: C, ok: true },
+    ]),
+    outcomes: [
+      PASSED,
+      { passed: false, problems: [{ where: "verifier", message: "Pact did not report on this interaction" }] },
+      PASSED,
+    ],
+  },
+  {
+    name: "an error text that is no JSON as a failure of each",
+    json: "Pact core crashed",
+    outcomes: [A, B, C].map(() => ({ passed: false, problems: [{ where: "verifier", message: "Pact core crashed" }] })),
+  },
+];
+
 describe("verify: reading Pact's verdict", () => {
   for (const { name, json, outcome } of CASES) {
     it(`reads ${name}`, () => {
-      expect(parsePactOutcome(json)).to.deep.equal(outcome);
+      expect(parsePactOutcomes(json, [ONLY])).to.deep.equal([outcome]);
+    });
+  }
+
+  for (const { name, json, outcomes } of RUNS) {
+    it(`in a run of many, puts ${name}`, () => {
+      expect(parsePactOutcomes(json, [A, B, C])).to.deep.equal(outcomes);
     });
   }
 

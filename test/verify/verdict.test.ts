@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import type { ContractInteraction } from "../../provider-verify/contracts.js";
+import type { PactOutcome, PactProblem } from "../../provider-verify/pact-results.js";
 import type { InteractionResult } from "../../provider-verify/results.js";
 import { judgeInteraction, redactor } from "../../provider-verify/verdict.js";
 import type { DeliveryRecord, RunRecord } from "../../provider-verify/worker-protocol.js";
@@ -15,16 +16,9 @@ const INTERACTION: ContractInteraction = {
   source: {},
 };
 
-const PACT_PASSED = JSON.stringify({ result: true, errors: [] });
-const pactFailed = (...mismatches: Record<string, unknown>[]) =>
-  JSON.stringify({ result: false, errors: [{ mismatch: { type: "mismatches", mismatches } }] });
-const FLAG_MISMATCH = {
-  type: "BodyMismatch",
-  path: "$.response.flag['#text']",
-  expected: "success",
-  actual: "failure",
-  mismatch: "Expected 'failure' to be equal to 'success'",
-};
+const PACT_PASSED: PactOutcome = { passed: true, problems: [] };
+const pactFailed = (...problems: PactProblem[]): PactOutcome => ({ passed: false, problems });
+const FLAG_MISMATCH: PactProblem = { where: "body response/flag (text)", message: 'expected "success", got "failure"' };
 
 function answered(xml: string, bomRemoved = false): DeliveryRecord {
   return {
@@ -49,7 +43,7 @@ function record({
       { state: "an order exists", action: "setup" },
       { state: "an order exists", action: "teardown" },
     ],
-    pactResult: PACT_PASSED,
+    pact: PACT_PASSED,
     sensitive: [],
     ...overrides,
     ...(answer === null ? {} : { delivery: answer }),
@@ -105,7 +99,7 @@ const CASES: readonly {
     name: "reports a flag Pact already found wrong once",
     record: record({
       delivery: answered("<response><flag>failure</flag></response>"),
-      pactResult: pactFailed(FLAG_MISMATCH),
+      pact: pactFailed(FLAG_MISMATCH),
     }),
     judged: {
       verdict: "failed",
@@ -133,10 +127,7 @@ const CASES: readonly {
         { state: "an order exists", action: "setup", failure: "http://wms/states answered HTTP 400: unknown state" },
       ],
       delivery: null,
-      pactResult: JSON.stringify({
-        result: false,
-        errors: [{ mismatch: { type: "error", message: "state change failed" } }],
-      }),
+      pact: pactFailed({ where: "verifier", message: "state change failed" }),
     }),
     judged: {
       verdict: "failed",
@@ -168,7 +159,7 @@ const CASES: readonly {
     name: "fails an undelivered call with the transport's reason alone",
     record: record({
       delivery: { delivered: false, failure: "http://wms/qimen did not answer within 500 ms", unreachable: false },
-      pactResult: pactFailed({ type: "StatusMismatch", expected: 200, actual: 502 }),
+      pact: pactFailed({ where: "HTTP status", message: "expected 200, got 502" }),
     }),
     judged: {
       verdict: "failed",
@@ -178,7 +169,7 @@ const CASES: readonly {
   },
   {
     name: "fails when Pact fails without a finding it can name",
-    record: record({ pactResult: JSON.stringify({ result: false, errors: [] }) }),
+    record: record({ pact: pactFailed() }),
     judged: {
       verdict: "failed",
       reasons: [{ kind: "verifier", where: "verifier", message: "Pact reported a failure without details" }],

@@ -66,6 +66,16 @@ describe("qimen-pact verify: usage and configuration errors exit 2 before verify
       says: /--timeout-ms must be a positive whole number/,
     },
     {
+      name: "zero worker processes",
+      args: () => [...VALID, "--jobs", "0"],
+      says: /--jobs must be a positive whole number of worker processes, got "0"/,
+    },
+    {
+      name: "a number of worker processes that is no number",
+      args: () => [...VALID, "--jobs", "two"],
+      says: /--jobs must be a positive whole number of worker processes, got "two"/,
+    },
+    {
       name: "a missing contract",
       args: () => [...VALID, "--contracts", join(dir, "missing.json")],
       says: /cannot read contract .*missing\.json: ENOENT/,
@@ -113,6 +123,8 @@ describe("qimen-pact verify --help", () => {
     "--state-change-url URL",
     "--method-name short|long",
     "--timeout-ms N",
+    "--jobs N",
+    "use --jobs 1 when",
     "--junit FILE",
     "--json FILE",
     "QIMEN_APP_KEY",

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { decodeCancelRequest } from "../../src/protocol/request-codec.js";
@@ -14,22 +14,35 @@ export interface WireAnswer {
 
 /** What a variant knows about the call it answers. */
 export interface CallContext {
+  /** The call's `<orderCode>`, "" when the body has none. */
+  readonly orderCode: string;
   /** `status` param of the last "an order exists" setup for the call's orderCode. */
   readonly orderStatus: string | undefined;
   /** The call's raw query string, sign included. */
   readonly search: string;
+  /** The call's HTTP headers, as received. */
+  readonly headers: IncomingHttpHeaders;
 }
 
 /**
+ * How a connection can fail a caller once the call is read:
+ * - `close-before-answer`: the connection is closed without a byte of answer;
+ * - `reset-mid-answer`: headers and half the body are sent, then the connection is reset (RST);
+ * - `stall-mid-answer`: headers and half the body are sent, the rest never comes.
+ */
+export type TransportFault = "close-before-answer" | "reset-mid-answer" | "stall-mid-answer";
+
+/**
  * A WMS that behaves like the sandbox except where it deliberately differs: it may run the
- * sandbox with other options, alter each call before the sandbox sees it, and alter (or replace)
- * the sandbox's answer.
+ * sandbox with other options, alter each call before the sandbox sees it, alter (or replace)
+ * the sandbox's answer, or fail the connection instead of answering in full.
  */
 export interface WmsVariant {
   readonly name: string;
   readonly sandbox?: SandboxWmsOptions;
   readonly alterCall?: (body: Buffer) => Buffer;
   readonly alterAnswer?: (answer: WireAnswer, context: CallContext) => WireAnswer;
+  readonly fault?: (context: CallContext) => TransportFault | undefined;
 }
 
 export interface RunningVariant {
@@ -48,9 +61,19 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
   const statusByOrder = new Map<string, string>();
   const front = createServer((incoming, outgoing) => {
     void relay(incoming).then(
-      (answer) => {
+      ({ answer, fault }) => {
+        if (fault === "close-before-answer") {
+          outgoing.socket?.destroy();
+          return;
+        }
         outgoing.writeHead(answer.status, { "content-type": answer.contentType, "content-length": answer.body.length });
-        outgoing.end(answer.body);
+        if (fault === undefined) {
+          outgoing.end(answer.body);
+          return;
+        }
+        outgoing.write(answer.body.subarray(0, answer.body.length >> 1), () => {
+          if (fault === "reset-mid-answer") outgoing.socket?.resetAndDestroy();
+        });
       },
       (error: unknown) => {
         outgoing.writeHead(500, { "content-type": "text/plain" });
@@ -59,7 +82,7 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
     );
   });
 
-  async function relay(incoming: IncomingMessage): Promise<WireAnswer> {
+  async function relay(incoming: IncomingMessage): Promise<{ answer: WireAnswer; fault?: TransportFault }> {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -78,11 +101,19 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
       contentType: String(response.headers["content-type"] ?? ""),
       body: Buffer.from(await response.body.arrayBuffer()),
     };
-    if (isState || variant.alterAnswer === undefined) return answer;
-    return variant.alterAnswer(answer, {
-      orderStatus: statusByOrder.get(orderCodeOf(body)),
+    if (isState) return { answer };
+    const orderCode = orderCodeOf(body);
+    const context: CallContext = {
+      orderCode,
+      orderStatus: statusByOrder.get(orderCode),
       search: url.search.slice(1),
-    });
+      headers: incoming.headers,
+    };
+    const fault = variant.fault?.(context);
+    return {
+      answer: variant.alterAnswer === undefined ? answer : variant.alterAnswer(answer, context),
+      ...(fault === undefined ? {} : { fault }),
+    };
   }
 
   function rememberState(body: Buffer): void {
