@@ -1,4 +1,3 @@
-import { XMLBuilder } from "fast-xml-parser";
 import { isQimenError, QimenError } from "./errors.js";
 import {
   ISP_HTTP_OUTCOMES,
@@ -7,7 +6,16 @@ import {
   type OrderCancelResponse,
   type ResponseFlag,
 } from "./model.js";
-import { DEFAULT_XML_LIMITS, parseXml, type XmlElement, type XmlLimits } from "./xml.js";
+import {
+  DEFAULT_XML_LIMITS,
+  excerpt,
+  parseXml,
+  quoteName,
+  singleValuedChildren,
+  type XmlElement,
+  type XmlLimits,
+} from "./xml.js";
+import { writeXmlDocument } from "./xml-writer.js";
 
 /** Who wrote the answer: the WMS itself, the Qimen gateway (TOP* codes), or TOP's REST envelope. */
 export type ResponseSource = "wms" | "gateway" | "top-error-response";
@@ -23,16 +31,8 @@ export interface DecodedResponse extends OrderCancelResponse {
 const FLAGS: ReadonlySet<string> = new Set<ResponseFlag>(["success", "failure"]);
 const ISP_HTTP_CODE = /isp\.http-(connection-timeout|connection-refuse|read-timeout|closed)/;
 const GATEWAY_UNREACHABLE_CODE = "TOP15";
-const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
 
-const builder = new XMLBuilder({
-  format: false,
-  ignoreAttributes: true,
-  suppressEmptyNode: false,
-  processEntities: true,
-});
-
-/** Encodes the `<response>` envelope a WMS answers with. */
+/** Encodes the `<response>` envelope a WMS answers with; TypeError for a code or message XML cannot carry. */
 export function encodeResponse(response: OrderCancelResponse): string {
   if (!FLAGS.has(response.flag)) {
     throw new TypeError(`response flag must be "success" or "failure", got ${JSON.stringify(response.flag)}`);
@@ -40,7 +40,7 @@ export function encodeResponse(response: OrderCancelResponse): string {
   const body: Record<string, string> = { flag: response.flag };
   if (response.code !== undefined) body["code"] = response.code;
   if (response.message !== undefined) body["message"] = response.message;
-  return XML_DECLARATION + String(builder.build({ response: body }));
+  return writeXmlDocument("response", body);
 }
 
 /**
@@ -54,16 +54,16 @@ export function decodeResponse(body: string | Uint8Array, limits: XmlLimits = DE
   const root = parseResponseXml(body, limits);
   if (root.name === "error_response") return decodeErrorResponse(root);
   if (root.name !== "response") {
-    throw unrecognised(`expected root <response>, got <${root.name}>`, { root: root.name });
+    throw unrecognised(`expected root <response>, got ${quoteName(root.name)}`, { root: excerpt(root.name) });
   }
   const fields = singleValued(root);
   const flagElement = fields.get("flag");
   if (flagElement === undefined) throw unrecognised("<response> has no <flag>", { field: "response.flag" });
   const flag = flagElement.text;
   if (!FLAGS.has(flag) || flagElement.children.length > 0) {
-    throw unrecognised(`<flag> must be exactly "success" or "failure", got ${JSON.stringify(flag)}`, {
+    throw unrecognised(`<flag> must be exactly "success" or "failure", got ${JSON.stringify(excerpt(flag))}`, {
       field: "response.flag",
-      actual: flag,
+      actual: excerpt(flag),
     });
   }
   const code = optionalText(fields.get("code"));
@@ -92,6 +92,15 @@ function parseResponseXml(body: string | Uint8Array, limits: XmlLimits): XmlElem
   }
 }
 
+function singleValued(root: XmlElement): Map<string, XmlElement> {
+  try {
+    return singleValuedChildren(root);
+  } catch (cause) {
+    if (!isQimenError(cause)) throw cause;
+    throw unrecognised(cause.message, cause.context, cause);
+  }
+}
+
 function decodeErrorResponse(root: XmlElement): DecodedResponse {
   const fields = singleValued(root);
   const code = optionalText(fields.get("code"));
@@ -114,19 +123,6 @@ function deliveryOf(code: string | undefined, message: string | undefined): Deco
   const ispCode = ISP_HTTP_CODE.exec(message ?? "")?.[0] as IspHttpCode | undefined;
   if (ispCode !== undefined) return { ispCode, outcome: ISP_HTTP_OUTCOMES[ispCode] };
   return code === GATEWAY_UNREACHABLE_CODE ? { outcome: "unknown" } : undefined;
-}
-
-function singleValued(root: XmlElement): Map<string, XmlElement> {
-  const byName = new Map<string, XmlElement>();
-  for (const child of root.children) {
-    if (byName.has(child.name)) {
-      throw unrecognised(`<${root.name}> contains <${child.name}> more than once`, {
-        field: `${root.name}.${child.name}`,
-      });
-    }
-    byName.set(child.name, child);
-  }
-  return byName;
 }
 
 function optionalText(element: XmlElement | undefined): string | undefined {

@@ -25,6 +25,49 @@ export const MAX_XML_DEPTH = 1000;
 /** Longest parser diagnostic quoted in an error: an unclosed 100k-deep document would otherwise list every tag. */
 const MAX_REASON_LENGTH = 200;
 
+/** Longest element name or caller-sent value quoted in a message: a 250 KB name must not come back whole. */
+const MAX_QUOTED_LENGTH = 80;
+
+/** A caller-controlled name or value as messages and error contexts quote it: cut to 80 characters, with an ellipsis. */
+export function excerpt(text: string): string {
+  return truncate(text, MAX_QUOTED_LENGTH);
+}
+
+/** An element name as messages show it, `<name>`, cut short like every caller-controlled text. */
+export function quoteName(name: string): string {
+  return `<${excerpt(name)}>`;
+}
+
+/** The characters XML 1.0 allows (its `Char` production); anything else is illegal even as a reference. */
+const XML_CHAR_RANGES: readonly (readonly [number, number])[] = [
+  [0x9, 0xa],
+  [0xd, 0xd],
+  [0x20, 0xd7ff],
+  [0xe000, 0xfffd],
+  [0x10000, 0x10ffff],
+];
+const codePointEscape = (codePoint: number): string => `\\u{${codePoint.toString(16)}}`;
+/* One regex over a whole document is far cheaper than a per-character loop; `u` makes lone surrogates match. */
+const ILLEGAL_XML_CHAR = new RegExp(
+  `[^${XML_CHAR_RANGES.map(([low, high]) => `${codePointEscape(low)}-${codePointEscape(high)}`).join("")}]`,
+  "u",
+);
+
+function isXmlChar(codePoint: number): boolean {
+  return XML_CHAR_RANGES.some(([low, high]) => codePoint >= low && codePoint <= high);
+}
+
+/** The first character of `text` XML cannot carry (U+0000, most C0 controls, U+FFFE/U+FFFF, lone surrogates), as `U+XXXX`. */
+export function illegalXmlChar(text: string): { readonly index: number; readonly codePoint: string } | undefined {
+  const match = ILLEGAL_XML_CHAR.exec(text);
+  if (match === null) return undefined;
+  return { index: match.index, codePoint: unicodeName(match[0].codePointAt(0) as number) };
+}
+
+function unicodeName(codePoint: number): string {
+  return `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
 /**
  * Element names fast-xml-parser refuses outright (prototype pollution guard), so no document can
  * carry them: encoders must not produce them either.
@@ -73,25 +116,16 @@ function createParser(maxDepth: number): XMLParser {
   });
 }
 
-/*
- * One parser per depth limit (at most MAX_XML_DEPTH of them): building one costs about as much as
- * parsing a whole order.cancel body, and parse() keeps no state between documents.
- */
-const parsersByDepth = new Map<number, XMLParser>();
-function parserFor(maxDepth: number): XMLParser {
-  const parser = parsersByDepth.get(maxDepth) ?? createParser(maxDepth);
-  parsersByDepth.set(maxDepth, parser);
-  return parser;
-}
-
 const XML_ENTITIES: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 const ENTITY_REFERENCE = /&([^;&\s]*);?/g;
 
 function decodeEntities(raw: string, elementName: string): string {
   return raw.replace(ENTITY_REFERENCE, (match: string, name: string) => {
+    // The validator lets no entity name longer than 20 characters through: only the element's needs cutting.
+    const element = excerpt(elementName);
     if (!match.endsWith(";")) {
-      throw new QimenError("QIMEN_XML_MALFORMED", `<${elementName}> contains a bare "&": escape it as &amp;`, {
-        context: { element: elementName },
+      throw new QimenError("QIMEN_XML_MALFORMED", `${quoteName(elementName)} contains a bare "&": escape it as &amp;`, {
+        context: { element },
       });
     }
     const named = XML_ENTITIES[name];
@@ -104,32 +138,19 @@ function decodeEntities(raw: string, elementName: string): string {
     if (codePoint === undefined) {
       throw new QimenError(
         "QIMEN_XML_MALFORMED",
-        `<${elementName}> uses the undefined entity "&${name};": only &lt; &gt; &amp; &quot; &apos; and numeric references are allowed`,
-        { context: { element: elementName, entity: name } },
+        `${quoteName(elementName)} uses the undefined entity "${match}": only &lt; &gt; &amp; &quot; &apos; and numeric references are allowed`,
+        { context: { element, entity: name } },
       );
     }
     if (!isXmlChar(codePoint)) {
       throw new QimenError(
         "QIMEN_XML_MALFORMED",
-        `<${elementName}> contains "${match}", which is not a legal XML character`,
-        {
-          context: { element: elementName, entity: name },
-        },
+        `${quoteName(elementName)} contains "${match}", which is not a legal XML character`,
+        { context: { element, entity: name } },
       );
     }
     return String.fromCodePoint(codePoint);
   });
-}
-
-function isXmlChar(cp: number): boolean {
-  return (
-    cp === 0x9 ||
-    cp === 0xa ||
-    cp === 0xd ||
-    (cp >= 0x20 && cp <= 0xd7ff) ||
-    (cp >= 0xe000 && cp <= 0xfffd) ||
-    (cp >= 0x10000 && cp <= 0x10ffff)
-  );
 }
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -190,9 +211,11 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
       context: { line, column: col, reason },
     });
   }
+  // Found here once; only a document that has one pays for the walk naming its element.
+  const illegal = illegalXmlChar(text);
   let nodes: OrderedNode[];
   try {
-    nodes = parserFor(limits.maxDepth).parse(text) as OrderedNode[];
+    nodes = createParser(limits.maxDepth).parse(text) as OrderedNode[];
   } catch (cause) {
     const message = truncate(cause instanceof Error ? cause.message : String(cause));
     if (/nest/i.test(message)) {
@@ -206,14 +229,51 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
     throw new QimenError(
       "QIMEN_XML_MALFORMED",
       `XML body must have exactly one root element, found ${roots.length}${strayText ? " and text outside it" : ""}`,
-      { context: { roots: roots.map(elementName) } },
+      { context: { roots: roots.slice(0, MAX_LISTED_ROOTS).map((root) => excerpt(elementName(root) as string)) } },
     );
   }
-  return toElement(roots[0] as OrderedNode, 1, limits);
+  const root = toElement(roots[0] as OrderedNode, 1, limits, illegal !== undefined);
+  if (illegal !== undefined) {
+    // Not inside any element's text: in a comment, an attribute or between the root and the end.
+    const before = text.slice(0, illegal.index).split("\n");
+    const line = before.length;
+    const column = (before.at(-1) as string).length + 1;
+    throw new QimenError(
+      "QIMEN_XML_MALFORMED",
+      `XML body contains ${illegal.codePoint} at line ${line}, column ${column}, which is not a legal XML character`,
+      { context: { line, column, codePoint: illegal.codePoint } },
+    );
+  }
+  return root;
 }
 
-function truncate(reason: string): string {
-  return reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH)}…` : reason;
+/** The error context lists this many of a document's roots: enough to see what was sent. */
+const MAX_LISTED_ROOTS = 10;
+
+function truncate(text: string, maxLength = MAX_REASON_LENGTH): string {
+  if (text.length <= maxLength) return text;
+  // Never between the halves of a surrogate pair: a lone half is no character, and XML refuses it.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(maxLength - 1)) ? maxLength - 1 : maxLength;
+  return `${text.slice(0, end)}…`;
+}
+
+/**
+ * The children of an element whose children are single-valued fields, by name. A name given twice
+ * is a QimenError QIMEN_FIELD_DUPLICATE: which of the two counts would be a guess.
+ */
+export function singleValuedChildren(parent: XmlElement): Map<string, XmlElement> {
+  const byName = new Map<string, XmlElement>();
+  for (const child of parent.children) {
+    if (byName.has(child.name)) {
+      throw new QimenError(
+        "QIMEN_FIELD_DUPLICATE",
+        `${quoteName(parent.name)} contains ${quoteName(child.name)} more than once`,
+        { context: { field: `${excerpt(parent.name)}.${excerpt(child.name)}` } },
+      );
+    }
+    byName.set(child.name, child);
+  }
+  return byName;
 }
 
 function elementName(node: OrderedNode): string | undefined {
@@ -226,7 +286,8 @@ function tooDeep(limits: XmlLimits): QimenError {
   });
 }
 
-function toElement(node: OrderedNode, depth: number, limits: XmlLimits): XmlElement {
+/** `checkChars`: the document holds an illegal character, so each text is searched for it to name its element. */
+function toElement(node: OrderedNode, depth: number, limits: XmlLimits, checkChars: boolean): XmlElement {
   if (depth > limits.maxDepth) throw tooDeep(limits);
   const name = elementName(node) as string;
   const content = node[name] as OrderedNode[];
@@ -234,12 +295,26 @@ function toElement(node: OrderedNode, depth: number, limits: XmlLimits): XmlElem
   let text = "";
   for (const item of content) {
     if (TEXT in item) {
-      text += decodeEntities(item[TEXT] as string, name);
+      const raw = item[TEXT] as string;
+      if (checkChars) rejectIllegalChars(raw, name);
+      text += decodeEntities(raw, name);
     } else if (CDATA in item) {
-      text += (item[CDATA] as OrderedNode[]).map((part) => (part[TEXT] as string | undefined) ?? "").join("");
+      const data = (item[CDATA] as OrderedNode[]).map((part) => (part[TEXT] as string | undefined) ?? "").join("");
+      if (checkChars) rejectIllegalChars(data, name);
+      text += data;
     } else {
-      children.push(toElement(item, depth + 1, limits));
+      children.push(toElement(item, depth + 1, limits, checkChars));
     }
   }
   return { name, children, text: text.trim() };
+}
+
+function rejectIllegalChars(text: string, elementName: string): void {
+  const illegal = illegalXmlChar(text);
+  if (illegal === undefined) return;
+  throw new QimenError(
+    "QIMEN_XML_MALFORMED",
+    `${quoteName(elementName)} contains ${illegal.codePoint}, which is not a legal XML character`,
+    { context: { element: excerpt(elementName), codePoint: illegal.codePoint } },
+  );
 }

@@ -268,6 +268,44 @@ const HOSTILE: readonly HostileCase[] = [
     code: "QIMEN_XML_MALFORMED",
     message: /not a legal XML character/,
   },
+  // Raw characters XML forbids are as illegal as references to them (XML 1.0 "Char").
+  {
+    name: "a raw U+0001 in a field",
+    body: `<request>${REQUIRED}<cancelReason>a\u0001b</cancelReason></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^<cancelReason> contains U\+0001, which is not a legal XML character$/,
+  },
+  {
+    name: "a raw NUL in a required field",
+    body: `<request><warehouseCode>W\u00001</warehouseCode><orderCode>O1</orderCode></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^<warehouseCode> contains U\+0000, which is not a legal XML character$/,
+  },
+  {
+    name: "a raw U+FFFE inside CDATA",
+    body: `<request>${REQUIRED}<remark><![CDATA[x\uFFFE]]></remark></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^<remark> contains U\+FFFE, which is not a legal XML character$/,
+  },
+  {
+    name: "a lone surrogate in a string body",
+    body: `<request>${REQUIRED}<extendProps><note>\uD800</note></extendProps></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^<note> contains U\+D800, which is not a legal XML character$/,
+  },
+  {
+    name: "a raw U+0001 in a comment",
+    body: `<request>${REQUIRED}<!-- \u0001 --></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^XML body contains U\+0001 at line 1, column 73, which is not a legal XML character$/,
+  },
+  {
+    // Trimmed away with the surrounding whitespace, so found in no element's text: reported by position.
+    name: "a raw vertical tab on the second line",
+    body: `<request>\n${REQUIRED}<cancelReason> \u000B </cancelReason></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^XML body contains U\+000B at line 2, column 74, which is not a legal XML character$/,
+  },
   {
     name: "a __proto__ request field",
     body: `<request>${REQUIRED}<__proto__>x</__proto__></request>`,
@@ -304,6 +342,15 @@ describe("decoding hostile and malformed order.cancel XML", function () {
     });
   }
 
+  it("names the element and the character of a raw illegal character in the error context", () => {
+    const error = expectQimenError(
+      () => decodeCancelRequest(`<request>${REQUIRED}<remark>\u0008</remark></request>`),
+      "QIMEN_XML_MALFORMED",
+      /U\+0008/,
+    );
+    expect(error.context).to.deep.equal({ element: "remark", codePoint: "U+0008" });
+  });
+
   it("leaves Object.prototype untouched after every hostile input", () => {
     expect(Object.getOwnPropertyNames(Object.prototype)).not.to.include("polluted");
     expect(({} as Record<string, unknown>)["polluted"]).to.equal(undefined);
@@ -316,6 +363,68 @@ describe("decoding hostile and malformed order.cancel XML", function () {
       /not well-formed/,
     );
     expect(error.message.length).to.be.below(400);
+  });
+
+  describe("caller-controlled names in messages", () => {
+    const LONG = "n".repeat(100_000);
+    // The longest name or value a message quotes: 80 characters and an ellipsis.
+    const QUOTED = `${"n".repeat(80)}…`;
+    const CAPPED: {
+      readonly name: string;
+      readonly body: string;
+      readonly code: QimenErrorCode;
+      readonly message: string;
+    }[] = [
+      {
+        name: "a wrong root",
+        body: `<${LONG}/>`,
+        code: "QIMEN_XML_WRONG_ROOT",
+        message: `order.cancel body must have root <request>, got <${QUOTED}>`,
+      },
+      {
+        name: "a duplicated field",
+        body: `<request>${REQUIRED}<${LONG}/><${LONG}/></request>`,
+        code: "QIMEN_FIELD_DUPLICATE",
+        message: `<request> contains <${QUOTED}> more than once`,
+      },
+      {
+        name: "an element where text belongs",
+        body: `<request>${REQUIRED}<remark><${LONG}/></remark></request>`,
+        code: "QIMEN_FIELD_INVALID",
+        message: `<remark> must hold text, but contains <${QUOTED}>`,
+      },
+      {
+        name: "a wrong subSourceOrders item",
+        body: `<request>${REQUIRED}<subSourceOrders><${LONG}/></subSourceOrders></request>`,
+        code: "QIMEN_FIELD_INVALID",
+        message: `<subSourceOrders> may only contain <subSourceOrder> (or <sub_source_order>) items, got <${QUOTED}>`,
+      },
+      {
+        name: "an undefined entity in a long-named element",
+        body: `<request>${REQUIRED}<${LONG}>&nbsp;</${LONG}></request>`,
+        code: "QIMEN_XML_MALFORMED",
+        message: `<${QUOTED}> uses the undefined entity "&nbsp;": only &lt; &gt; &amp; &quot; &apos; and numeric references are allowed`,
+      },
+      {
+        name: "an illegal character in a long-named element",
+        body: `<request>${REQUIRED}<${LONG}>\u0001</${LONG}></request>`,
+        code: "QIMEN_XML_MALFORMED",
+        message: `<${QUOTED}> contains U+0001, which is not a legal XML character`,
+      },
+    ];
+    for (const { name, body, code, message } of CAPPED) {
+      it(`quotes at most 80 characters of the name in ${name}`, () => {
+        const error = expectQimenError(() => decodeCancelRequest(body), code, /./);
+        expect(error.message).to.equal(message);
+        expect(JSON.stringify(error.context).length).to.be.below(400);
+      });
+    }
+
+    it("quotes at most 80 characters of an unknown element's name in its warning", () => {
+      expect(decodeCancelRequest(`<request>${REQUIRED}<${LONG}/></request>`).warnings).to.deep.equal([
+        `unknown element <${QUOTED}> in <request> ignored`,
+      ]);
+    });
   });
 
   it("accepts nesting exactly at the depth limit", () => {

@@ -237,6 +237,13 @@ describe("order.cancel request codec", () => {
       });
     }
 
+    it("quotes at most 80 characters of an unknown code, never half of a surrogate pair", () => {
+      const code = `a${"😀".repeat(100)}`;
+      expect(decodeCancelRequest(requestXml(`<orderType>${code}</orderType>`)).warnings).to.deep.equal([
+        `orderType "a${"😀".repeat(39)}…" is not one of the 19 codes of the order.cancel spec; kept as sent`,
+      ]);
+    });
+
     // Codes seen in real traffic but absent from the spec, plus a near miss in the wrong case.
     for (const code of ["PTRK", "SCCK", "jyck", "toString"]) {
       it(`keeps the unknown code ${code} as sent and reports one warning naming it`, () => {
@@ -303,6 +310,68 @@ describe("order.cancel request codec", () => {
     for (const { name, request, message } of CASES) {
       it(`throws a TypeError for ${name}`, () => {
         expect(() => encodeCancelRequest(request as OrderCancelRequest)).to.throw(TypeError, message);
+      });
+    }
+
+    // Characters XML 1.0 cannot carry at all, escaped or not: a receiver would reject the whole body.
+    const ILLEGAL: { readonly char: string; readonly codePoint: string }[] = [
+      { char: "\u0000", codePoint: "U+0000" },
+      { char: "\u0001", codePoint: "U+0001" },
+      { char: "\uFFFE", codePoint: "U+FFFE" },
+      { char: "\uD800", codePoint: "U+D800" },
+    ];
+    const POSITIONS: { readonly field: string; readonly request: (text: string) => OrderCancelRequest }[] = [
+      { field: "request.orderCode", request: (text) => ({ ...base, orderCode: `O${text}` }) },
+      { field: "request.cancelReason", request: (text) => ({ ...base, cancelReason: `a${text}` }) },
+      { field: "request.extendProps.note", request: (text) => ({ ...base, extendProps: { note: `a${text}` } }) },
+      {
+        field: "request.subSourceOrders.subSourceOrder[1].subSourceOrderCode",
+        request: (text) => ({
+          ...base,
+          subSourceOrders: [{ subSourceOrderCode: "S1" }, { subSourceOrderCode: `S${text}` }],
+        }),
+      },
+      { field: "request.remark", request: (text) => ({ ...base, remark: `a${text}` }) },
+    ];
+    for (const { char, codePoint } of ILLEGAL) {
+      for (const { field, request } of POSITIONS) {
+        it(`throws a TypeError naming ${field} when it holds ${codePoint}`, () => {
+          expect(() => encodeCancelRequest(request(char))).to.throw(
+            TypeError,
+            `${field} contains ${codePoint} at index 1, which XML cannot carry even escaped: remove or replace it`,
+          );
+        });
+      }
+    }
+  });
+
+  describe("text directly inside a container", () => {
+    const CONTAINERS: {
+      readonly name: string;
+      readonly xml: string;
+      readonly request: Partial<OrderCancelRequest>;
+      readonly warning: string;
+    }[] = [
+      {
+        name: "<subSourceOrders>",
+        xml: "<subSourceOrders>S1</subSourceOrders>",
+        request: { subSourceOrders: [] },
+        warning: 'text "S1" directly inside request.subSourceOrders ignored: it holds <subSourceOrder> items, not text',
+      },
+      {
+        name: "<extendProps>",
+        xml: "<extendProps>channel=tmall<priority>1</priority></extendProps>",
+        request: { extendProps: { priority: "1" } },
+        warning:
+          'text "channel=tmall" directly inside request.extendProps ignored: it holds one element per property, not text',
+      },
+    ];
+    for (const { name, xml, request, warning } of CONTAINERS) {
+      it(`is dropped from ${name} with a warning saying so`, () => {
+        expect(decodeCancelRequest(requestXml(xml))).to.deep.equal({
+          request: { warehouseCode: "W1", orderCode: "O1", ...request },
+          warnings: [warning],
+        });
       });
     }
   });

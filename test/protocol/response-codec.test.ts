@@ -206,6 +206,16 @@ const UNRECOGNISED: { readonly name: string; readonly body: string | Uint8Array;
   },
   { name: "plain text", body: "Internal Server Error", message: /not readable XML/ },
   { name: "an empty body", body: "", message: /not readable XML \(XML body is empty/ },
+  {
+    name: "a 100 KB root name, quoted only in part",
+    body: `<${"r".repeat(100_000)}/>`,
+    message: new RegExp(`^Not a Qimen order.cancel response: expected root <response>, got <${"r".repeat(80)}…>$`),
+  },
+  {
+    name: "a 100 KB flag, quoted only in part",
+    body: `<response><flag>${"s".repeat(100_000)}</flag></response>`,
+    message: new RegExp(`must be exactly "success" or "failure", got "${"s".repeat(80)}…"$`),
+  },
 ];
 
 describe("order.cancel response codec", () => {
@@ -274,6 +284,15 @@ describe("order.cancel response codec", () => {
     for (const response of RESPONSES) {
       it(`decodes its encoding of ${JSON.stringify(response)} back to the same response`, () => {
         expect(decodeResponse(encodeResponse(response))).to.deep.equal({ ...response, source: "wms" });
+      });
+    }
+
+    for (const field of ["code", "message"] as const) {
+      it(`throws a TypeError naming response.${field} when it holds a character XML cannot carry`, () => {
+        expect(() => encodeResponse({ flag: "failure", [field]: "bad\u0001" })).to.throw(
+          TypeError,
+          `response.${field} contains U+0001 at index 3, which XML cannot carry even escaped: remove or replace it`,
+        );
       });
     }
 
