@@ -73,6 +73,96 @@ const TRANSPORT_CODES: Readonly<Record<string, TransportCode>> = {
   EPIPE: "QIMEN_CONNECTION_CLOSED",
 };
 
+/*
+ * Errors that are no network outcome: bad arguments, a closed or destroyed dispatcher, an
+ * unsupported setup, and aborts, which only the caller's own signal causes and the caller handles.
+ */
+const NOT_NETWORK_CODES: ReadonlySet<string> = new Set([
+  "UND_ERR_INVALID_ARG",
+  "UND_ERR_INVALID_RETURN_VALUE",
+  "UND_ERR_CLOSED",
+  "UND_ERR_DESTROYED",
+  "UND_ERR_NOT_SUPPORTED",
+  "UND_ERR_BPL_MISSING_UPSTREAM",
+  "UND_ERR_MAX_ORIGINS_REACHED",
+  "UND_ERR_ABORT",
+  "UND_ERR_ABORTED",
+]);
+
+/* OpenSSL's certificate verification failures, as Node names them (node:tls, "X509 certificate error codes"). */
+const CERTIFICATE_ERRORS: ReadonlySet<string> = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_CRL",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "UNABLE_TO_DECRYPT_CRL_SIGNATURE",
+  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
+  "CERT_SIGNATURE_FAILURE",
+  "CRL_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "CRL_NOT_YET_VALID",
+  "CRL_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+  "ERROR_IN_CERT_NOT_AFTER_FIELD",
+  "ERROR_IN_CRL_LAST_UPDATE_FIELD",
+  "ERROR_IN_CRL_NEXT_UPDATE_FIELD",
+  "OUT_OF_MEM",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "CERT_CHAIN_TOO_LONG",
+  "CERT_REVOKED",
+  "INVALID_CA",
+  "PATH_LENGTH_EXCEEDED",
+  "INVALID_PURPOSE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+]);
+
+function isTlsFailure(errno: string): boolean {
+  return (
+    errno.startsWith("ERR_TLS_") ||
+    errno.startsWith("ERR_SSL_") ||
+    errno === "UND_ERR_PRX_TLS" ||
+    CERTIFICATE_ERRORS.has(errno)
+  );
+}
+
+/** Only a connection that was never opened fails in these system calls or in the TLS handshake. */
+function isConnectFailure(cause: Error, errno: string): boolean {
+  const syscall = (cause as { syscall?: unknown }).syscall;
+  const known = TRANSPORT_CODES[errno];
+  return (
+    known === "QIMEN_CONNECTION_REFUSED" ||
+    known === "QIMEN_CONNECT_TIMEOUT" ||
+    syscall === "connect" ||
+    syscall === "getaddrinfo" ||
+    isTlsFailure(errno)
+  );
+}
+
+/** A failure of the network, or of the peer: anything but a programmer's mistake or an abort. */
+function isNetworkFailure(cause: unknown): cause is Error {
+  if (!(cause instanceof Error)) return false;
+  if ([TypeError, RangeError, SyntaxError, ReferenceError].some((type) => cause instanceof type)) return false;
+  if (cause.name === "AbortError" || cause.name === "TimeoutError") return false;
+  return !NOT_NETWORK_CODES.has(errnoOf(cause));
+}
+
+/** node:net and undici errors carry a string code; an HTTPParserError sometimes only its name. */
+function errnoOf(cause: Error): string {
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === "string" ? code : cause.name;
+}
+
+function describeFailure(code: TransportCode, errno: string): string {
+  if (isTlsFailure(errno)) return `${TRANSPORT_FAILURES.QIMEN_CONNECTION_REFUSED.what}: the TLS handshake failed`;
+  if (errno.startsWith("HPE_") || errno === "HTTPParserError") return "the answer was not HTTP";
+  return TRANSPORT_FAILURES[code].what;
+}
+
 /** Where a call went, for error context: the endpoint without its (signed) query, and which attempt. */
 export interface CallContext {
   readonly endpoint: string;
@@ -80,21 +170,56 @@ export interface CallContext {
 }
 
 /**
- * The QimenDeliveryError for an error thrown by undici, or undefined for errors that are no
- * network outcome (bad arguments, a closed dispatcher): those are bugs and propagate unchanged.
- * undici's errors carry addresses and ports but never the request path or query.
+ * The QimenDeliveryError for an error thrown by undici, node:net or node:tls, or undefined for
+ * errors that are no network outcome (bad arguments, a closed dispatcher, an abort): those
+ * propagate unchanged.
+ *
+ * A failure before the request was written (refused, unresolvable, a failed TLS handshake: the
+ * WMS application never saw a byte) is QIMEN_CONNECTION_REFUSED or QIMEN_CONNECT_TIMEOUT,
+ * `not-reached`; Qimen's gateway reports a WMS it cannot connect to the same way. A failure once
+ * the request was on its way is a read timeout (`maybe-applied`) or, for anything else (a reset,
+ * an answer that is not HTTP), QIMEN_CONNECTION_CLOSED, isp.http-closed, `unknown`.
+ * `requestStarted` says which side of that line the failure is on when the caller knows; without
+ * it the error's code decides. undici's errors carry addresses and ports but never the request
+ * path or query.
  */
-export function transportError(cause: unknown, call: CallContext): QimenDeliveryError | undefined {
-  const errno = (cause as { code?: unknown } | null)?.code;
-  const code = typeof errno === "string" ? TRANSPORT_CODES[errno] : undefined;
-  if (code === undefined) return undefined;
-  const { ispCode, what } = TRANSPORT_FAILURES[code];
+export function transportError(
+  cause: unknown,
+  call: CallContext,
+  requestStarted?: boolean,
+): QimenDeliveryError | undefined {
+  if (!isNetworkFailure(cause)) return undefined;
+  const errno = errnoOf(cause);
+  const known = TRANSPORT_CODES[errno];
+  const connecting = requestStarted === undefined ? isConnectFailure(cause, errno) : !requestStarted;
+  const code = connecting
+    ? known === "QIMEN_CONNECT_TIMEOUT"
+      ? known
+      : "QIMEN_CONNECTION_REFUSED"
+    : (known ?? "QIMEN_CONNECTION_CLOSED");
+  const { ispCode } = TRANSPORT_FAILURES[code];
   const delivery = ISP_HTTP_OUTCOMES[ispCode];
   return new QimenDeliveryError(
     code,
-    `order.cancel to ${call.endpoint} failed: ${what} (${errno as string}); ${ispCode}: ${DELIVERY_MEANINGS[delivery]}`,
+    `order.cancel to ${call.endpoint} failed: ${describeFailure(code, errno)} (${errno}); ${ispCode}: ${DELIVERY_MEANINGS[delivery]}`,
     { delivery, ispCode },
     { cause, context: { ...call, errno } },
+  );
+}
+
+/**
+ * The error for a call the caller aborted through its signal. `delivery` is `unknown` once the
+ * request may have been written, else the outcome of the attempt before (`not-reached` when there
+ * was none).
+ */
+export function abortedError(call: CallContext, delivery: DeliveryOutcome, reason: unknown): QimenDeliveryError {
+  const request = call.attempt === 1 ? "the request" : `attempt ${call.attempt}`;
+  const when = delivery === "unknown" ? `while ${request} was on its way` : `before ${request} was sent`;
+  return new QimenDeliveryError(
+    "QIMEN_ABORTED",
+    `order.cancel to ${call.endpoint} was aborted ${when}; ${delivery}: ${DELIVERY_MEANINGS[delivery]}`,
+    { delivery },
+    { cause: reason, context: { ...call } },
   );
 }
 
@@ -109,7 +234,8 @@ const GATEWAY_REJECTION = "TOP60";
  * A TOP15 answer keeps the code QIMEN_GATEWAY_ERROR, since the gateway said it, and carries the
  * `isp.http-*` code from its message with that code's outcome: callers branch on `ispCode` and
  * `delivery` the same way whether our connection failed or the gateway's connection to the WMS
- * did. TOP15 without a recognisable isp code, and every other gateway error, is `unknown`.
+ * did. TOP60, the gateway refusing the call itself, is `not-reached`; TOP15 without a
+ * recognisable isp code, and every other gateway error, is `unknown`.
  */
 export function gatewayError(response: DecodedResponse, call: CallContext): QimenDeliveryError {
   const ispCode = response.delivery?.ispCode;

@@ -5,12 +5,18 @@ import type { OrderCancelRequest } from "../protocol/model.js";
 import { encodeCancelRequest } from "../protocol/request-codec.js";
 import { decodeResponse, type DecodedResponse } from "../protocol/response-codec.js";
 import { isSignMethod, SIGN_METHODS, type SignMethod } from "../protocol/signing.js";
-import { ORDER_CANCEL_METHOD, signQuery, type MethodNameForm } from "../protocol/system-params.js";
+import { ORDER_CANCEL_METHOD, QIMEN_CONTENT_TYPE, signQuery, type MethodNameForm } from "../protocol/system-params.js";
 import { formatBeijingTimestamp } from "../protocol/timestamp.js";
 import { DEFAULT_XML_LIMITS } from "../protocol/xml.js";
-import { gatewayError, isRetryable, QimenDeliveryError, transportError, type CallContext } from "./delivery-error.js";
+import {
+  abortedError,
+  gatewayError,
+  isRetryable,
+  QimenDeliveryError,
+  transportError,
+  type CallContext,
+} from "./delivery-error.js";
 
-export const QIMEN_CONTENT_TYPE = "text/xml;charset=utf-8";
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_READ_TIMEOUT_MS = 30_000;
 const DEFAULT_BACKOFF_MS = 500;
@@ -56,13 +62,22 @@ export type CancelResult =
   | { readonly ok: true; readonly response: DecodedResponse }
   | { readonly ok: false; readonly code?: string; readonly message?: string; readonly response: DecodedResponse };
 
+export interface CancelOrderOptions {
+  /**
+   * Aborts the call, retries and the wait between them included: the call then rejects with a
+   * QimenDeliveryError coded QIMEN_ABORTED, `delivery` `unknown` when the request may have been
+   * written, else the previous attempt's outcome (`not-reached` when there was none).
+   */
+  readonly signal?: AbortSignal;
+}
+
 export interface QimenClient {
   /**
    * Sends one order.cancel. Resolves with the WMS's answer (success or business failure); rejects
    * with a QimenDeliveryError when no answer from the WMS arrived (transport, gateway, HTTP status,
-   * unreadable body), and with a TypeError for a request no WMS could accept.
+   * unreadable body, abort), and with a TypeError for a request no WMS could accept.
    */
-  cancelOrder(request: OrderCancelRequest): Promise<CancelResult>;
+  cancelOrder(request: OrderCancelRequest, options?: CancelOrderOptions): Promise<CancelResult>;
   /** Closes the client's own dispatcher; an injected one stays open. */
   close(): Promise<void>;
 }
@@ -100,13 +115,29 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
     options.dispatcher ?? new Agent({ connect: { timeout: settings.connectTimeoutMs }, ...settings.readTimeouts });
   const ownsDispatcher = options.dispatcher === undefined;
 
-  async function cancelOrder(cancelRequest: OrderCancelRequest): Promise<CancelResult> {
+  async function cancelOrder(
+    cancelRequest: OrderCancelRequest,
+    callOptions: CancelOrderOptions = {},
+  ): Promise<CancelResult> {
+    const { signal } = callOptions;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError("signal must be an AbortSignal, e.g. from an AbortController");
+    }
     // Encoded once: every attempt sends, and signs, these very bytes.
     const body = Buffer.from(encodeCancelRequest(cancelRequest), "utf8");
+    let previous: QimenDeliveryError | undefined;
     for (let attempt = 1; ; attempt++) {
+      const call = { endpoint: settings.endpoint, attempt };
+      const progress = { requestStarted: false };
       try {
-        return await send(body, { endpoint: settings.endpoint, attempt });
+        if (previous !== undefined) await delay(settings.backoffMs * 2 ** (attempt - 2), undefined, { signal });
+        signal?.throwIfAborted();
+        return await send(body, call, progress, signal);
       } catch (error) {
+        if (signal?.aborted === true) {
+          const delivery = progress.requestStarted ? "unknown" : (previous?.delivery ?? "not-reached");
+          throw abortedError(call, delivery, signal.reason);
+        }
         if (!(error instanceof QimenDeliveryError) || !isRetryable(error) || attempt >= settings.attempts) throw error;
         options.logger?.warn("order.cancel failed, retrying", {
           attempt,
@@ -114,12 +145,17 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
           ispCode: error.ispCode,
           delivery: error.delivery,
         });
-        await delay(settings.backoffMs * 2 ** (attempt - 1));
+        previous = error;
       }
     }
   }
 
-  async function send(body: Buffer, call: CallContext): Promise<CancelResult> {
+  async function send(
+    body: Buffer,
+    call: CallContext,
+    progress: { requestStarted: boolean },
+    signal: AbortSignal | undefined,
+  ): Promise<CancelResult> {
     const timestamp = formatBeijingTimestamp(settings.clock());
     const query = signQuery(
       {
@@ -138,12 +174,13 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
         method: "POST",
         headers: { "content-type": QIMEN_CONTENT_TYPE },
         body,
-        dispatcher,
+        dispatcher: noticingRequestStart(dispatcher, () => (progress.requestStarted = true)),
         ...settings.readTimeouts,
+        ...(signal === undefined ? {} : { signal }),
       });
       answer = { status: response.statusCode, body: await readCapped(response.body) };
     } catch (cause) {
-      throw transportError(cause, call) ?? cause;
+      throw transportError(cause, call, progress.requestStarted) ?? cause;
     }
     options.logger?.info("order.cancel answered", { ...call, timestamp, status: answer.status });
     return interpret(answer, call);
@@ -155,6 +192,28 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
       if (ownsDispatcher) await dispatcher.close();
     },
   };
+}
+
+/**
+ * The dispatcher, telling `onStart` when undici starts writing the request: it does so only once
+ * the connection, TLS included, is up. Whether that happened decides whether a failure or an
+ * abort may have delivered the cancel.
+ */
+function noticingRequestStart(dispatcher: Dispatcher, onStart: () => void): Dispatcher {
+  return dispatcher.compose(
+    (dispatch) => (dispatchOptions, handler) =>
+      dispatch(dispatchOptions, {
+        onRequestStart(controller, context) {
+          onStart();
+          handler.onRequestStart?.(controller, context);
+        },
+        onRequestUpgrade: (...args) => handler.onRequestUpgrade?.(...args),
+        onResponseStart: (...args) => handler.onResponseStart?.(...args),
+        onResponseData: (...args) => handler.onResponseData?.(...args),
+        onResponseEnd: (...args) => handler.onResponseEnd?.(...args),
+        onResponseError: (...args) => handler.onResponseError?.(...args),
+      }),
+  );
 }
 
 function interpret(answer: { status: number; body: Buffer | undefined }, call: CallContext): CancelResult {

@@ -22,6 +22,7 @@ export type QimenErrorCode =
   | "QIMEN_CONNECTION_CLOSED"
   | "QIMEN_HTTP_STATUS"
   | "QIMEN_GATEWAY_ERROR"
+  | "QIMEN_ABORTED"
   // provider verification (qimen-pact verify)
   | "QIMEN_CONTRACT_INVALID";
 

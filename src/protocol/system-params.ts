@@ -5,6 +5,8 @@ export const ORDER_CANCEL_METHOD = { long: "taobao.qimen.order.cancel", short: "
 export type MethodNameForm = keyof typeof ORDER_CANCEL_METHOD;
 
 export const QIMEN_FORMAT = "xml";
+/** The Content-Type of Qimen bodies, requests and answers alike. */
+export const QIMEN_CONTENT_TYPE = "text/xml;charset=utf-8";
 export const QIMEN_API_VERSION = "2.0";
 
 /** Qimen's system (query) parameters, before signing. */

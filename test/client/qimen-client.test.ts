@@ -25,11 +25,18 @@ import {
   neverAnswer,
   QIMEN_PATH,
   qimenResponse,
+  stallMidBody,
   startLoopbackServer,
   type LoopbackServer,
   type ReceivedRequest,
   type Responder,
 } from "../support/loopback-server.js";
+import {
+  selfSignedCertificate,
+  startRawServer,
+  startUntrustedTlsServer,
+  type OddServer,
+} from "../support/odd-servers.js";
 
 // A fresh random secret per run: if it shows up anywhere it must not, the test that looks finds it.
 const SECRET = `canary-${randomBytes(12).toString("hex")}`;
@@ -52,6 +59,12 @@ function steppingClock(): () => Date {
 }
 
 const SUCCESS = qimenResponse("success", "0", "ok");
+/** An SSH daemon's greeting, as a WMS port taken by the wrong service answers. */
+const SSH_BANNER = "SSH-2.0-OpenSSH_9.6\r\n";
+
+let certificate: ReturnType<typeof selfSignedCertificate> | undefined;
+/** Made once, on first use: openssl takes a moment. */
+const untrustedCertificate = () => (certificate ??= selfSignedCertificate());
 const gatewayAnswer = (isp: string): string => qimenResponse("failure", "TOP15", `Remote service error | ${isp}`);
 
 describe("Qimen ERP client", () => {
@@ -66,6 +79,12 @@ describe("Qimen ERP client", () => {
     const server = await startLoopbackServer(responder);
     servers.push(server);
     return server;
+  }
+
+  async function serveOddly(start: () => Promise<OddServer>): Promise<string> {
+    const server = await start();
+    closers.push(() => server.close());
+    return server.endpoint;
   }
 
   function clientFor(endpoint: string, overrides: Partial<QimenClientOptions> = {}): QimenClient {
@@ -367,6 +386,37 @@ describe("Qimen ERP client", () => {
       errno: "UND_ERR_SOCKET",
       start: async () => ({ endpoint: (await serve(dropConnection)).endpoint }),
     },
+    {
+      name: "a body that stalls half-way",
+      code: "QIMEN_READ_TIMEOUT",
+      ispCode: "isp.http-read-timeout",
+      errno: "UND_ERR_BODY_TIMEOUT",
+      start: async () => ({ endpoint: (await serve(stallMidBody)).endpoint, overrides: { readTimeoutMs: 50 } }),
+    },
+    {
+      name: "an answer that is not HTTP (an SSH daemon on the port)",
+      code: "QIMEN_CONNECTION_CLOSED",
+      ispCode: "isp.http-closed",
+      errno: "HTTPParserError",
+      start: async () => ({ endpoint: await serveOddly(() => startRawServer(SSH_BANNER)) }),
+    },
+    {
+      name: "a TLS handshake with a certificate nobody trusts",
+      code: "QIMEN_CONNECTION_REFUSED",
+      ispCode: "isp.http-connection-refuse",
+      errno: "DEPTH_ZERO_SELF_SIGNED_CERT",
+      start: async () => {
+        const credentials = await untrustedCertificate();
+        return { endpoint: await serveOddly(() => startUntrustedTlsServer(credentials)) };
+      },
+    },
+    {
+      name: "a TLS handshake with a plain-HTTP server",
+      code: "QIMEN_CONNECTION_REFUSED",
+      ispCode: "isp.http-connection-refuse",
+      errno: "ERR_SSL_WRONG_VERSION_NUMBER",
+      start: async () => ({ endpoint: (await serve(neverAnswer)).endpoint.replace(/^http:/, "https:") }),
+    },
   ];
 
   async function transportFailure(start: (typeof transportCases)[number]["start"]) {
@@ -499,6 +549,82 @@ describe("Qimen ERP client", () => {
     });
   });
 
+  describe("transport failure messages", () => {
+    it("says a failed TLS handshake never opened the connection", async () => {
+      const credentials = await untrustedCertificate();
+      const endpoint = await serveOddly(() => startUntrustedTlsServer(credentials));
+      const error = await rejectionOf(clientFor(endpoint).cancelOrder(REQUEST));
+      expect(error.message).to.equal(
+        `order.cancel to ${endpoint} failed: could not open a connection: the TLS handshake failed ` +
+          "(DEPTH_ZERO_SELF_SIGNED_CERT); isp.http-connection-refuse: the cancel did not reach the WMS; sending it again is safe",
+      );
+    });
+  });
+
+  describe("abort", () => {
+    it("rejects an already aborted call as QIMEN_ABORTED, not-reached, sending nothing", async () => {
+      const server = await serve(answer(SUCCESS));
+      const error = await rejectionOf(clientFor(server.endpoint).cancelOrder(REQUEST, { signal: AbortSignal.abort() }));
+      expect({ ...outline(error), sent: server.received.length }).to.deep.equal({
+        name: "QimenDeliveryError",
+        code: "QIMEN_ABORTED",
+        ispCode: undefined,
+        delivery: "not-reached",
+        context: { endpoint: server.endpoint, attempt: 1 },
+        sent: 0,
+      });
+    });
+
+    it("rejects a call aborted while the WMS holds the request as QIMEN_ABORTED, unknown", async () => {
+      const controller = new AbortController();
+      const server = await serve(() => controller.abort());
+      const error = await rejectionOf(clientFor(server.endpoint).cancelOrder(REQUEST, { signal: controller.signal }));
+      expect({ ...outline(error), sent: server.received.length }).to.deep.equal({
+        name: "QimenDeliveryError",
+        code: "QIMEN_ABORTED",
+        ispCode: undefined,
+        delivery: "unknown",
+        context: { endpoint: server.endpoint, attempt: 1 },
+        sent: 1,
+      });
+    });
+
+    // A backoff of a minute: only an abort that cuts the wait short ends these tests in time.
+    const duringBackoff: { name: string; first: string; delivery: DeliveryOutcome }[] = [
+      { name: "isp.http-read-timeout", first: gatewayAnswer("isp.http-read-timeout"), delivery: "maybe-applied" },
+      {
+        name: "isp.http-connection-refuse",
+        first: gatewayAnswer("isp.http-connection-refuse"),
+        delivery: "not-reached",
+      },
+    ];
+    for (const { name, first, delivery } of duringBackoff) {
+      it(`stops waiting to retry after ${name} at once, keeping that attempt's outcome (${delivery})`, async () => {
+        const controller = new AbortController();
+        const logger = { info: () => undefined, warn: () => controller.abort() };
+        const server = await serve(answer(first));
+        const client = clientFor(server.endpoint, { retry: { attempts: 3, backoffMs: 60_000 }, logger });
+        const error = await rejectionOf(client.cancelOrder(REQUEST, { signal: controller.signal }));
+        expect({ ...outline(error), sent: server.received.length }).to.deep.equal({
+          name: "QimenDeliveryError",
+          code: "QIMEN_ABORTED",
+          ispCode: undefined,
+          delivery,
+          context: { endpoint: server.endpoint, attempt: 2 },
+          sent: 1,
+        });
+      });
+    }
+
+    it("refuses a signal that is no AbortSignal with a TypeError", async () => {
+      const server = await serve(answer(SUCCESS));
+      const outcome = clientFor(server.endpoint).cancelOrder(REQUEST, { signal: {} as AbortSignal });
+      expect(await outcome.catch((error: unknown) => error))
+        .to.be.instanceOf(TypeError)
+        .with.property("message", "signal must be an AbortSignal, e.g. from an AbortController");
+    });
+  });
+
   describe("options", () => {
     const valid: QimenClientOptions = {
       endpoint: "http://127.0.0.1:1/router/qimen/service",
@@ -533,7 +659,8 @@ describe("Qimen ERP client", () => {
       { name: "a fractional connectTimeoutMs", options: { connectTimeoutMs: 1.5 }, error: /connectTimeoutMs must be/ },
       {
         name: "connectTimeoutMs with an injected dispatcher",
-        options: { connectTimeoutMs: 100, dispatcher: new Agent() },
+        // Construction fails before the dispatcher is touched, so a stand-in does and nothing is left open.
+        options: { connectTimeoutMs: 100, dispatcher: {} },
         error: /set connect.timeout on the dispatcher you pass/,
       },
       { name: "a clock that is no function", options: { clock: new Date() }, error: /clock must be a function/ },

@@ -80,6 +80,12 @@ export function inTurn(...responders: readonly Responder[]): Responder {
 /** Never answers: the client's read timeout must end the call. */
 export const neverAnswer: Responder = () => {};
 
+/** Sends the status, the headers and the start of the body, then stalls: the client's read timeout must end the call. */
+export const stallMidBody: Responder = (_received, response) => {
+  response.writeHead(200, { "content-type": "text/xml;charset=utf-8" });
+  response.write('<?xml version="1.0" encoding="utf-8"?><response><flag>succ');
+};
+
 /** Drops the connection after reading the request, without a byte of answer. */
 export const dropConnection: Responder = (_received, response) => {
   response.socket?.destroy();

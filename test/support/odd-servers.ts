@@ -1,0 +1,66 @@
+import { execFile } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer as createTlsServer } from "node:tls";
+import { promisify } from "node:util";
+import { QIMEN_PATH } from "./loopback-server.js";
+
+/** A loopback server that is no proper Qimen WMS, and the endpoint a client would call on it. */
+export interface OddServer {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+async function listenOnLoopback(server: Server, scheme: "http" | "https"): Promise<OddServer> {
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `${scheme}://127.0.0.1:${port}${QIMEN_PATH}`,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}
+
+/** A TCP server that answers every connection with `reply` and hangs up: e.g. an SSH daemon on the WMS's port. */
+export function startRawServer(reply: string): Promise<OddServer> {
+  const server = createTcpServer((socket) => {
+    socket.on("error", () => undefined);
+    socket.end(reply);
+  });
+  return listenOnLoopback(server, "http");
+}
+
+/** A key and a self-signed certificate for localhost, made by openssl in a temporary directory. */
+export async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
+  const dir = await mkdtemp(join(tmpdir(), "qimen-tls-"));
+  try {
+    const keyFile = join(dir, "key.pem");
+    const certFile = join(dir, "cert.pem");
+    await promisify(execFile)("openssl", [
+      ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"],
+      ...["-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=localhost"],
+    ]);
+    return { key: await readFile(keyFile), cert: await readFile(certFile) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** An HTTPS server whose certificate no client trusts: the TLS handshake fails before any request. */
+export function startUntrustedTlsServer(credentials: { key: Buffer; cert: Buffer }): Promise<OddServer> {
+  const server = createTlsServer(credentials, (socket) => socket.end());
+  server.on("tlsClientError", () => undefined);
+  return listenOnLoopback(server, "https");
+}
