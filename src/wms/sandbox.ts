@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { encodeResponse } from "../protocol/response-codec.js";
 import { DEFAULT_XML_LIMITS, type XmlLimits } from "../protocol/xml.js";
@@ -22,6 +22,7 @@ const QIMEN_CONTENT_TYPE = "text/xml;charset=utf-8";
 const STATE_CHANGE_MAX_BYTES = 64 * 1024;
 /** An oversize upload is read and discarded up to this much so its sender still sees the answer. */
 const DISCARD_BYTES = 1024 * 1024;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 export interface SandboxWmsOptions {
   /** app_key → secret. Default: SANDBOX_APP_KEY → SANDBOX_SECRET. */
@@ -46,6 +47,11 @@ export interface SandboxWmsOptions {
   readonly xmlLimits?: XmlLimits;
   /** The documents served. Default: a new, empty store. */
   readonly store?: OrderStore;
+  /**
+   * How long close() lets in-flight calls finish (a slow upload, a client that does not read its
+   * answer) before it cuts every remaining connection. Default DEFAULT_DRAIN_TIMEOUT_MS.
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface SandboxWmsUrls {
@@ -60,7 +66,12 @@ export interface SandboxWms {
   readonly store: OrderStore;
   /** Starts listening (default 127.0.0.1, port 0 = any free port) and resolves to the URLs served. */
   listen(address?: { readonly host?: string; readonly port?: number }): Promise<SandboxWmsUrls>;
-  /** Stops accepting, lets in-flight calls finish, closes idle keep-alive connections. Idempotent. */
+  /**
+   * Stops accepting and at once closes every connection without a call in flight (idle keep-alive,
+   * never used, headers still arriving); in-flight calls finish and are answered with
+   * `Connection: close`, for at most `drainTimeoutMs`, after which every connection is cut.
+   * Resolves once all connections are gone. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -72,9 +83,10 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     credentials: checkCredentials(options.credentials ?? { [SANDBOX_APP_KEY]: SANDBOX_SECRET }),
     customerId: options.customerId,
     verifySignatures,
-    timestampWindowMs: checkWindow(options.timestampWindowMs ?? DEFAULT_TIMESTAMP_WINDOW_MS),
+    timestampWindowMs: checkDuration("timestampWindowMs", options.timestampWindowMs ?? DEFAULT_TIMESTAMP_WINDOW_MS),
     xmlLimits: checkLimits(options.xmlLimits ?? DEFAULT_XML_LIMITS),
   };
+  const drainTimeoutMs = checkDuration("drainTimeoutMs", options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
   const now = options.now ?? (() => new Date());
   const log = (line: string): void => {
     try {
@@ -198,7 +210,22 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     return serveStateChange(request, response, started);
   }
 
+  /** Every open connection → how many of its calls are in flight (more than one when pipelined). */
+  const callsInFlight = new Map<Socket, number>();
+
+  function trackCall(socket: Socket, response: ServerResponse): void {
+    callsInFlight.set(socket, (callsInFlight.get(socket) ?? 0) + 1);
+    response.once("close", () => {
+      const calls = callsInFlight.get(socket);
+      if (calls === undefined) return; // the connection is already gone
+      callsInFlight.set(socket, calls - 1);
+      // An answer begun before close() carries no `Connection: close`: free its connection here.
+      if (draining && calls === 1) socket.destroySoon();
+    });
+  }
+
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (request, response) => {
+    trackCall(request.socket, response);
     handle(request, response).catch((error: unknown) => {
       // Unreachable by design (Qimen calls always get an envelope, see judge); if it happens, keep
       // serving and fail loudly: a 2xx to a state change would hide a failed setup from the verifier.
@@ -211,6 +238,12 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
       );
       if (!response.headersSent) send(response, 500, "text/plain;charset=utf-8", "internal error\n", true);
     });
+  });
+  // node:http's closeIdleConnections() misses connections that never sent a request or are still
+  // sending headers, so close() would wait for them forever: track every connection ourselves.
+  server.on("connection", (socket: Socket) => {
+    callsInFlight.set(socket, 0);
+    socket.once("close", () => callsInFlight.delete(socket));
   });
   const logServerError = (error: Error): void =>
     log(formatLogLine({ call: "server", verdict: "error", error: error.message }));
@@ -238,11 +271,17 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         draining = true;
+        // Past the deadline, cut what is left (a stalled upload, a client not reading its answer).
+        const deadline = setTimeout(() => {
+          for (const socket of callsInFlight.keys()) socket.destroy();
+        }, drainTimeoutMs);
         server.close((error) => {
+          clearTimeout(deadline);
           if (error !== undefined && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING") reject(error);
           else resolve();
         });
-        server.closeIdleConnections();
+        // destroySoon, not destroy: an answer just written may still be on its way out.
+        for (const [socket, calls] of callsInFlight) if (calls === 0) socket.destroySoon();
       });
       return closing;
     },
@@ -269,11 +308,11 @@ function checkCredentials(credentials: Readonly<Record<string, string>>): Readon
   return new Map(entries);
 }
 
-function checkWindow(windowMs: number): number {
-  if (!Number.isFinite(windowMs) || windowMs <= 0) {
-    throw new RangeError(`timestampWindowMs must be a positive number of milliseconds, got ${windowMs}`);
+function checkDuration(name: string, milliseconds: number): number {
+  if (!Number.isFinite(milliseconds) || milliseconds <= 0) {
+    throw new RangeError(`${name} must be a positive number of milliseconds, got ${milliseconds}`);
   }
-  return windowMs;
+  return milliseconds;
 }
 
 function checkLimits(limits: XmlLimits): XmlLimits {

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { once } from "node:events";
-import { connect } from "node:net";
-import { PassThrough } from "node:stream";
+import { connect, type Socket } from "node:net";
 import { request } from "undici";
 import { encodeCancelRequest } from "../../src/protocol/request-codec.js";
+import { decodeResponse } from "../../src/protocol/response-codec.js";
 import { formatBeijingTimestamp } from "../../src/protocol/timestamp.js";
 import { DEFAULT_XML_LIMITS } from "../../src/protocol/xml.js";
 import { createSandboxWms, type SandboxWmsOptions } from "../../src/wms/sandbox.js";
@@ -21,6 +21,54 @@ import {
 } from "./harness.js";
 
 const BODY = encodeCancelRequest(CANCEL_NEW_ORDER);
+
+interface RawConnection {
+  readonly socket: Socket;
+  /** Everything the sandbox sent on this connection, once it has closed. */
+  readonly received: Promise<string>;
+}
+
+/** A plain TCP connection the sandbox has accepted, after `bytes` (if any) have left this side. */
+async function rawConnection(sandbox: RunningSandbox, bytes = ""): Promise<RawConnection> {
+  const accepted = once(sandbox.wms.server, "connection");
+  const socket = connect(Number(sandbox.qimenUrl.port), "127.0.0.1");
+  socket.on("error", () => undefined);
+  let text = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => (text += chunk));
+  const received = new Promise<string>((resolve) => socket.once("close", () => resolve(text)));
+  await accepted;
+  if (bytes !== "") await new Promise<void>((resolve) => socket.write(bytes, () => resolve()));
+  return { socket, received };
+}
+
+/** A signed cancel of NEW_ORDER whose body is sent only in part; resolves once the sandbox is handling it. */
+async function slowUpload(sandbox: RunningSandbox): Promise<{ connection: RawConnection; rest: string }> {
+  const handling = once(sandbox.wms.server, "request");
+  const head =
+    `POST ${sandbox.qimenUrl.pathname}?${toSearch(signedParams({ body: BODY }))} HTTP/1.1\r\n` +
+    `Host: sandbox\r\nContent-Type: text/xml;charset=utf-8\r\nContent-Length: ${Buffer.byteLength(BODY)}\r\n\r\n`;
+  const connection = await rawConnection(sandbox, head + BODY.slice(0, 20));
+  await handling;
+  return { connection, rest: BODY.slice(20) };
+}
+
+/** The parts of a raw HTTP/1.1 answer a client relies on; the body must be exactly Content-Length bytes. */
+function readAnswer(text: string) {
+  const [head = "", body = ""] = text.split("\r\n\r\n", 2);
+  const [statusLine, ...lines] = head.split("\r\n");
+  const headers = new Map(
+    lines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+  );
+  expect(headers.get("content-length")).to.equal(String(Buffer.byteLength(body)));
+  const { flag, code, message } = decodeResponse(body);
+  return {
+    statusLine,
+    contentType: headers.get("content-type"),
+    connection: headers.get("connection"),
+    reply: { flag, code, message },
+  };
+}
 
 describe("sandbox WMS: HTTP surface and lifecycle", () => {
   describe("routing", () => {
@@ -65,36 +113,63 @@ describe("sandbox WMS: HTTP surface and lifecycle", () => {
     });
   });
 
-  describe("close()", () => {
-    it("stops accepting at once, lets an in-flight call finish, then resolves", async () => {
+  describe("close()", function () {
+    // Far below the default drain deadline: a close that waited for a quiet connection fails here.
+    this.timeout(5000);
+
+    it("stops accepting at once, lets an in-flight upload finish, answers it in full with Connection: close", async () => {
       const sandbox = await startSandbox();
       sandbox.wms.store.put(NEW_ORDER);
-      const upload = new PassThrough();
-      const received = once(sandbox.wms.server, "request");
-      const pending = request(`${sandbox.qimenUrl.href}?${toSearch(signedParams({ body: BODY }))}`, {
-        method: "POST",
-        headers: { "content-length": String(Buffer.byteLength(BODY)) },
-        body: upload,
-      });
-      upload.write(BODY.slice(0, 20));
-      await received;
+      const upload = await slowUpload(sandbox);
 
       const closed = sandbox.wms.close();
       const refused = connect(Number(sandbox.qimenUrl.port), "127.0.0.1");
       const [error] = (await once(refused, "error")) as [NodeJS.ErrnoException];
       expect(error.code).to.equal("ECONNREFUSED");
 
-      upload.end(BODY.slice(20));
-      const response = await pending;
-      expect(response.headers["connection"]).to.equal("close");
-      expect(await response.body.text()).to.include("<flag>success</flag>");
+      upload.connection.socket.write(upload.rest);
+      expect(readAnswer(await upload.connection.received)).to.deep.equal({
+        statusLine: "HTTP/1.1 200 OK",
+        contentType: "text/xml;charset=utf-8",
+        connection: "close",
+        reply: CANCELLED,
+      });
       await closed;
       expect(sandbox.wms.store.list()).to.deep.equal([{ ...NEW_ORDER, status: "CANCELED" }]);
     });
 
-    it("does not wait for idle keep-alive connections", async function () {
-      // A close that waited for the idle socket would take the server's 5 s keep-alive timeout.
-      this.timeout(2000);
+    const quietConnections: readonly { name: string; bytes: string }[] = [
+      { name: "a connection that never sent a byte", bytes: "" },
+      {
+        name: "a connection still sending its headers",
+        bytes: "POST /qimen?method=order.cancel HTTP/1.1\r\nHost: a\r\n",
+      },
+    ];
+    for (const { name, bytes } of quietConnections) {
+      it(`closes ${name} at once, even while a call is in flight, and answers it nothing`, async () => {
+        const sandbox = await startSandbox();
+        const upload = await slowUpload(sandbox);
+        const quiet = await rawConnection(sandbox, bytes);
+
+        const closed = sandbox.wms.close();
+        expect(await quiet.received).to.equal("");
+        upload.connection.socket.write(upload.rest);
+        await upload.connection.received;
+        await closed;
+      });
+    }
+
+    it("cuts an upload still unfinished at the drain deadline; the call changes nothing", async () => {
+      const sandbox = await startSandbox({ drainTimeoutMs: 50 });
+      sandbox.wms.store.put(NEW_ORDER);
+      const upload = await slowUpload(sandbox);
+
+      expect(await Promise.all([sandbox.wms.close(), upload.connection.received])).to.deep.equal([undefined, ""]);
+      await sandbox.waitForLogLines((line) => line.startsWith("call=qimen verdict=aborted"));
+      expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
+    });
+
+    it("does not wait for idle keep-alive connections", async () => {
       const sandbox = await startSandbox();
       const response = await request(sandbox.stateChangeUrl);
       await response.body.dump();
@@ -145,6 +220,12 @@ describe("sandbox WMS: HTTP surface and lifecycle", () => {
         options: { timestampWindowMs: Number.NaN },
         error: RangeError,
         message: /positive/,
+      },
+      {
+        name: "a negative drain deadline",
+        options: { drainTimeoutMs: -1 },
+        error: RangeError,
+        message: /drainTimeoutMs must be a positive number of milliseconds/,
       },
       {
         name: "a fractional body limit",
