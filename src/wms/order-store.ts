@@ -108,11 +108,6 @@ export class OrderStore {
     return removed;
   }
 
-  /** Forgets every document. Never called by the sandbox itself: parallel verifiers share one store. */
-  clear(): void {
-    this.#byOrderCode.clear();
-  }
-
   /**
    * The documents a cancel request designates: same orderCode; same warehouse unless the request
    * says `OTHER`; and, for ownerCode/orderType/orderId, the same value whenever both the request and
