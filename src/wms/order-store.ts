@@ -72,7 +72,8 @@ const NARROWING_FIELDS = ["ownerCode", "orderType", "orderId"] as const;
 
 /**
  * Documents keyed by (warehouseCode, orderCode, ownerCode): the same ERP code may exist in two
- * warehouses or for two owners, and setting one up must not disturb the other.
+ * warehouses or for two owners (a cancel without ownerCode is then ambiguous). The provider state
+ * `an order exists` replaces every owner's document of its warehouse and code; put() alone does not.
  */
 export class OrderStore {
   /** orderCode → (identity key → document): a cancel looks at its own order code only, however many orders there are. */

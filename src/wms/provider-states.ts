@@ -4,7 +4,7 @@ import { isOrderStatus, ORDER_STATUS_NAMES, type OrderDocument, type OrderStore 
 /**
  * Pact's provider-state protocol: the verifier POSTs `{"state", "params", "action"}` before (setup)
  * and, if configured, after (teardown) each interaction. Setup and teardown touch only the order
- * named in the params, never the whole store, so verifiers running in parallel against one
+ * code named in the params, never the whole store, so verifiers running in parallel against one
  * sandbox do not undo each other's states.
  */
 export const PROVIDER_STATES_PATH = "/pact/provider-states";
@@ -43,12 +43,13 @@ interface StateHandler extends ProviderStateSpec {
 const ORDER_EXISTS: StateHandler = {
   name: "an order exists",
   description:
-    "the WMS holds this document in this status; replaces an earlier document with the same warehouse, code and owner",
+    "the WMS holds exactly this document in this status: setup replaces every document with the same warehouseCode " +
+    "and orderCode, whatever its owner; teardown removes this one",
   params: [
     { name: "warehouseCode", required: true, description: "warehouse of the document" },
     { name: "orderCode", required: true, description: "the ERP's document code" },
     { name: "status", required: true, description: `one of ${ORDER_STATUS_NAMES.join(", ")}` },
-    { name: "ownerCode", required: false, description: "owner (货主); part of the document's identity" },
+    { name: "ownerCode", required: false, description: "owner (货主); a cancel naming another owner misses it" },
     { name: "orderType", required: false, description: "order type code, e.g. JYCK or CGRK" },
     { name: "orderId", required: false, description: "the WMS's own document id" },
   ],
@@ -64,6 +65,9 @@ const ORDER_EXISTS: StateHandler = {
       ...only(params, ["orderType", "orderId"]),
       status,
     };
+    // Exactly this document afterwards: one an earlier setup left under another owner would make
+    // the cancel ambiguous, and so the interaction's outcome depend on what ran before it.
+    store.removeAll({ orderCode: document.orderCode, warehouseCode: document.warehouseCode });
     store.put(document);
     return { ...document };
   },

@@ -32,6 +32,24 @@ describe("sandbox WMS: Pact provider states", () => {
       expect(sandbox.wms.store.list()).to.deep.equal([{ ...ORDER_PARAMS, status: "CANCELED" }, OTHER_ORDER]);
     });
 
+    const ownerChanges: readonly { earlier: string | undefined; later: string | undefined }[] = [
+      { earlier: "H1", later: undefined },
+      { earlier: undefined, later: "H2" },
+      { earlier: "H1", later: "H2" },
+    ];
+    for (const { earlier, later } of ownerChanges) {
+      it(`setup replaces the code's document in that warehouse whatever its owner (${earlier ?? "none"} → ${later ?? "none"})`, async () => {
+        const withOwner = (ownerCode: string | undefined) => (ownerCode === undefined ? {} : { ownerCode });
+        const otherWarehouse = { ...ORDER_PARAMS, warehouseCode: "W2" };
+        await setState(sandbox, "an order exists", { ...ORDER_PARAMS, ...withOwner(earlier) });
+        await setState(sandbox, "an order exists", otherWarehouse);
+        const shipped = { ...ORDER_PARAMS, ...withOwner(later), status: "DELIVERED" };
+        await setState(sandbox, "an order exists", shipped);
+        expect(sandbox.wms.store.list()).to.deep.equal([shipped, otherWarehouse]);
+        expect((await cancelCall(sandbox)).code).to.equal("order-shipped");
+      });
+    }
+
     it("teardown removes exactly that order", async () => {
       await setState(sandbox, "an order exists", OTHER_ORDER);
       await setState(sandbox, "an order exists", ORDER_PARAMS);
