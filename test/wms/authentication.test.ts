@@ -1,15 +1,19 @@
 import { expect } from "chai";
 import { encodeCancelRequest } from "../../src/protocol/request-codec.js";
 import { SIGN_METHODS } from "../../src/protocol/signing.js";
+import { ORDER_CANCEL_METHOD, signQuery } from "../../src/protocol/system-params.js";
 import {
   APP_KEY,
   CANCEL_NEW_ORDER,
   CANCELLED,
   CUSTOMER_ID,
   failure,
+  FIXED_TIMESTAMP,
+  harnessSign,
   ILLEGAL_REQUEST,
   NEW_ORDER,
   postQimen,
+  SECRET,
   signedParams,
   startSandbox,
   toSearch,
@@ -32,6 +36,23 @@ function tampered(name: string, value: string | undefined, options: CallOptions 
 const signOf = (options: CallOptions = {}): string =>
   signedParams({ body: BODY, ...options }).find(([key]) => key === "sign")?.[1] ?? "";
 
+describe("the harness's own signer", () => {
+  it("reproduces TOP's public check vector (PROTOCOL.md), so the sandbox is checked against the spec", () => {
+    const params: [string, string][] = [
+      ["app_key", "12345678"],
+      ["fields", "num_iid,title,nick,price,num"],
+      ["format", "json"],
+      ["method", "taobao.item.seller.get"],
+      ["num_iid", "11223344"],
+      ["session", "test"],
+      ["sign_method", "md5"],
+      ["timestamp", "2016-01-01 12:00:00"],
+      ["v", "2.0"],
+    ];
+    expect(harnessSign(params.reverse(), "", "helloworld", "md5")).to.equal("66987CB115214E59E6EC978214934FB8");
+  });
+});
+
 describe("sandbox WMS: who may call (app_key, sign, timestamp, customerId)", () => {
   let sandbox: RunningSandbox;
   beforeEach(async () => {
@@ -53,6 +74,16 @@ describe("sandbox WMS: who may call (app_key, sign, timestamp, customerId)", () 
       );
     });
   }
+
+  it("accepts a call signed by the protocol core's signQuery, as the ERP client sends it", async () => {
+    const system = {
+      method: ORDER_CANCEL_METHOD.long,
+      timestamp: FIXED_TIMESTAMP,
+      appKey: APP_KEY,
+      customerId: CUSTOMER_ID,
+    };
+    expect(await postQimen(sandbox, signQuery(system, BODY, SECRET).search, BODY)).to.deep.equal(CANCELLED);
+  });
 
   describe("bad signatures answer sign-check-failure / Illegal request and change nothing", () => {
     const cases: readonly { name: string; search: () => string; body?: string }[] = [

@@ -15,10 +15,19 @@ import {
   signedParams,
   startSandbox,
   toSearch,
+  type CallOptions,
+  type QimenReply,
   type RunningSandbox,
 } from "./harness.js";
 
 const BODY = encodeCancelRequest(CANCEL_NEW_ORDER);
+
+/** One hostile Qimen call and the failure code it must get: each class its own, never internal-error. */
+interface HostileCall {
+  readonly name: string;
+  readonly send: () => Promise<QimenReply>;
+  readonly code: string;
+}
 const SHIPPED: OrderDocument = { warehouseCode: "W1", orderCode: "O-2002", status: "DELIVERED" };
 
 /** Sends the headers and part of the body over a raw socket, waits until the server is reading it, then vanishes. */
@@ -75,22 +84,58 @@ describe("sandbox WMS: a barrage of hostile requests", () => {
   });
   after(() => sandbox.wms.close());
 
-  it("changes nothing, never answers 5xx, and a valid cancel still succeeds afterwards", async () => {
+  it("answers each hostile call its own failure code, changes nothing, and a valid cancel still succeeds afterwards", async () => {
     const before = sandbox.wms.store.list();
-    const signed = (body: string | Uint8Array, options = {}): Promise<{ flag: string; code?: string }> =>
-      postQimen(sandbox, toSearch(signedParams({ body, ...options })), body);
-    const envelopes = [
-      ...Array.from({ length: 10 }, (_, i) => signed(BODY, { secret: `guess-${i}` })),
-      ...Array.from({ length: 5 }, () => signed(BODY, { timestamp: "2024-05-01 10:00:00" })),
-      signed(BODY, { method: "taobao.qimen.deliveryorder.create" }),
-      signed(`<request>${"<a>".repeat(5000)}</request>`),
-      signed(`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><request>&e;</request>`),
-      signed(
-        "<request><warehouseCode>W1</warehouseCode><orderCode>O-1001</orderCode><orderCode>O-2002</orderCode></request>",
-      ),
-      signed(Buffer.from([0xc0, 0xaf, 0x00, 0xff])),
-      postQimen(sandbox, `${toSearch(signedParams({ body: BODY }))}&sign=0`, BODY),
-      postQimen(sandbox, "%%%&&&==", BODY),
+    const signed =
+      (body: string | Uint8Array, options: CallOptions = {}) =>
+      (): Promise<QimenReply> =>
+        postQimen(sandbox, toSearch(signedParams({ body, ...options })), body);
+    const repeated = (count: number, call: HostileCall): HostileCall[] => Array.from({ length: count }, () => call);
+    const calls: readonly HostileCall[] = [
+      ...Array.from({ length: 10 }, (_, i) => ({
+        name: "guessed secret",
+        send: signed(BODY, { secret: `guess-${i}` }),
+        code: "sign-check-failure",
+      })),
+      ...repeated(5, {
+        name: "replayed 2 h later",
+        send: signed(BODY, { timestamp: "2024-05-01 10:00:00" }),
+        code: "timestamp-out-of-window",
+      }),
+      {
+        name: "another API",
+        send: signed(BODY, { method: "taobao.qimen.deliveryorder.create" }),
+        code: "method-unknown",
+      },
+      {
+        name: "5000 levels deep",
+        send: signed(`<request>${"<a>".repeat(5000)}${"</a>".repeat(5000)}</request>`),
+        code: "xml-too-deep",
+      },
+      {
+        name: "5000 unclosed elements",
+        send: signed(`<request>${"<a>".repeat(5000)}</request>`),
+        code: "xml-malformed",
+      },
+      {
+        name: "external entity",
+        send: signed(`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><request>&e;</request>`),
+        code: "xml-dtd-forbidden",
+      },
+      {
+        name: "second orderCode",
+        send: signed(
+          "<request><warehouseCode>W1</warehouseCode><orderCode>O-1001</orderCode><orderCode>O-2002</orderCode></request>",
+        ),
+        code: "field-duplicate",
+      },
+      { name: "not UTF-8", send: signed(Buffer.from([0xc0, 0xaf, 0x00, 0xff])), code: "xml-encoding" },
+      {
+        name: "second sign",
+        send: () => postQimen(sandbox, `${toSearch(signedParams({ body: BODY }))}&sign=0`, BODY),
+        code: "param-duplicate",
+      },
+      { name: "query of junk", send: () => postQimen(sandbox, "%%%&&&==", BODY), code: "app-key-missing" },
     ];
     const others = [
       ...Array.from({ length: 5 }, (_, probe) => abortedUpload(sandbox, probe)),
@@ -101,11 +146,13 @@ describe("sandbox WMS: a barrage of hostile requests", () => {
         expect(status).to.equal(400);
       }),
     ];
-    const replies = await Promise.all(envelopes);
+    const replies = await Promise.all(calls.map(({ send }) => send()));
     await Promise.all(others);
     await sandbox.waitForLogLines((line) => line.startsWith("call=qimen verdict=aborted"), 5);
 
-    expect(replies.map((reply) => reply.flag)).to.deep.equal(envelopes.map(() => "failure"));
+    expect(replies.map(({ flag, code }, index) => ({ name: calls[index]?.name, flag, code }))).to.deep.equal(
+      calls.map(({ name, code }) => ({ name, flag: "failure", code })),
+    );
     expect(sandbox.wms.store.list()).to.deep.equal(before);
     expect(await cancelCall(sandbox)).to.deep.equal(CANCELLED);
     expect(sandbox.wms.store.list()).to.deep.equal([{ ...NEW_ORDER, status: "CANCELED" }, SHIPPED]);
