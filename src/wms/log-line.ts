@@ -5,13 +5,22 @@ const MAX_LOG_VALUE_CHARS = 400;
 const BARE_VALUE = /^[A-Za-z0-9_.:/@+-]+$/;
 // JSON.stringify leaves these as they are; they would break a log line or the XML answer.
 const UNSAFE_AFTER_JSON = /[\u2028\u2029\uFFFE\uFFFF]/g;
+/** What XML 1.0 cannot carry even escaped: C0 controls but tab, LF and CR; lone surrogates; U+FFFE, U+FFFF. */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+const asEscape = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
 
 function quote(value: string, maxChars: number): string {
   const truncated = value.length > maxChars ? `${value.slice(0, maxChars)}…` : value;
-  return JSON.stringify(truncated).replace(
-    UNSAFE_AFTER_JSON,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return JSON.stringify(truncated).replace(UNSAFE_AFTER_JSON, asEscape);
+}
+
+/**
+ * A message made fit for the XML answer: characters XML cannot carry become `\uXXXX`. The protocol
+ * core's diagnostics may quote the raw input (a NUL, half of an emoji), and the answer must still go out.
+ */
+export function xmlSafeText(text: string): string {
+  return text.replace(NOT_XML_CHAR, asEscape);
 }
 
 /**

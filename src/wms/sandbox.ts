@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { encodeResponse } from "../protocol/response-codec.js";
 import { DEFAULT_XML_LIMITS, type XmlLimits } from "../protocol/xml.js";
 import { readBody, type BodyReadResult } from "./body-reader.js";
-import { formatLogLine, type LogFields } from "./log-line.js";
+import { formatLogLine, xmlSafeText, type LogFields } from "./log-line.js";
 import { OrderStore } from "./order-store.js";
 import { PROVIDER_STATES, PROVIDER_STATES_PATH, applyStateChange, type StateChangeAnswer } from "./provider-states.js";
 import { answerQimenCall, type QimenCallPolicy, type QimenCallResult } from "./qimen-call.js";
@@ -110,7 +110,8 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     if (read.kind === "aborted")
       return logCall(started, { call: "qimen", verdict: "aborted", reason: "client went away" });
     const result = judge(read, search);
-    send(response, 200, QIMEN_CONTENT_TYPE, encodeResponse(result.answer), read.kind === "too-large" && !read.drained);
+    const answer = { ...result.answer, message: xmlSafeText(result.answer.message) };
+    send(response, 200, QIMEN_CONTENT_TYPE, encodeResponse(answer), read.kind === "too-large" && !read.drained);
     logCall(started, {
       call: "qimen",
       method: result.method,
