@@ -110,6 +110,22 @@ describe("qimen-pact wms", () => {
     await expectRefused(running.qimenUrl);
   });
 
+  it("on abort exits 0 at once even while a client holds a connection it never used", async function () {
+    // Far below the sandbox's drain deadline: only closing the unused connection at once passes.
+    this.timeout(5000);
+    const running = await startWms([]);
+    const unused = connect(Number(running.qimenUrl.port), "127.0.0.1");
+    unused.on("error", () => undefined);
+    const unusedClosed = new Promise<void>((resolve) => unused.once("close", () => resolve()));
+    await once(unused, "connect");
+    // A whole call on another connection: once it is answered, the sandbox has accepted the earlier one too.
+    expect((await cancelThrough(running, SANDBOX_APP_KEY, SANDBOX_SECRET)).code).to.equal("0");
+
+    running.live.abort();
+    expect(await running.exit).to.equal(0);
+    await unusedClosed;
+  });
+
   it("takes credentials and customerId from the environment and never prints the secret or a sign", async () => {
     const secret = "env-secret-canary-91c2";
     const running = await startWms([], {
@@ -180,6 +196,7 @@ describe("qimen-pact wms", () => {
       );
     } finally {
       taken.close();
+      await once(taken, "close");
     }
   });
 
