@@ -1,8 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-
-/** The contract the consumer tests commit: the seven real interactions every generated one copies. */
-export const COMMITTED_CONTRACT_PATH = fileURLToPath(new URL("../contracts/qimen-erp-qimen-wms.json", import.meta.url));
+import { COMMITTED_CONTRACT } from "../consumer-tests/contract.js";
 
 type Json = Record<string, unknown>;
 
@@ -10,8 +7,9 @@ export interface PactJson extends Json {
   readonly interactions: readonly Json[];
 }
 
+/** The contract the consumer tests commit: the seven real interactions every generated one copies. */
 export async function readCommittedContract(): Promise<PactJson> {
-  return JSON.parse(await readFile(COMMITTED_CONTRACT_PATH, "utf8")) as PactJson;
+  return JSON.parse(await readFile(COMMITTED_CONTRACT, "utf8")) as PactJson;
 }
 
 /**

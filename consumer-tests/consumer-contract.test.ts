@@ -3,15 +3,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ORDER_TYPE_CODES } from "../src/index.js";
-import {
-  BAD_SIGNATURE_MARKER,
-  COMMITTED_CONTRACT,
-  CONSUMER,
-  PROVIDER,
-  isBadSignatureInteraction,
-  type PactFile,
-  type PactInteraction,
-} from "./contract.js";
+import { BAD_SIGNATURE_COMMENT, isBadSignatureInteraction } from "../provider-verify/contracts.js";
+import { COMMITTED_CONTRACT, CONSUMER, PROVIDER, type PactFile, type PactInteraction } from "./contract.js";
 import { assertNoDrift } from "./drift.js";
 import { outputsLeaking, secretCanaries } from "./canary.js";
 import { INTERACTIONS, stateParams } from "./interactions.js";
@@ -103,7 +96,7 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
         INTERACTIONS.filter((spec) => spec.signedWithWrongSecret === true).map(({ description }) => description),
       );
       expect(marked).to.have.length(1);
-      expect(BAD_SIGNATURE_MARKER).to.deep.equal({ key: "qimenSignature", value: "invalid" });
+      expect(BAD_SIGNATURE_COMMENT).to.deep.equal({ key: "qimenSignature", value: "invalid" });
     });
 
     it("contracts a success answer as <flag>success</flag> alone, with no rule that could loosen it", () => {
@@ -177,12 +170,21 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
         "text/xml;charset=utf-8",
         "application/xml;charset=UTF-8",
         "text/xml; charset=UTF-8",
+        "text/xml;charset=utf8",
+        "text/xml; charset=Utf-8",
+        "Text/XML;charset=UTF-8",
+        'text/xml; charset="utf-8"',
+        "APPLICATION/XML ; CHARSET = UTF8",
       ];
       const rejected = [
         "application/json",
         "plain/text",
+        "text/html",
         "text/html;charset=utf-8",
         "text/xml;charset=gbk",
+        "text/xml;charset=utf-16",
+        "text/xml;charset=utf--8",
+        'text/xml; charset="utf-8',
         "text/xml2",
       ];
       const pattern = new RegExp(XML_CONTENT_TYPE_PATTERN);

@@ -1,25 +1,17 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot, shippedContractsDir } from "../provider-verify/package-paths.js";
 
 /** Pact participant names: the file is `contracts/qimen-erp-qimen-wms.json`. */
 export const CONSUMER = "qimen-erp";
 export const PROVIDER = "qimen-wms";
 export const CONTRACT_FILE_NAME = `${CONSUMER}-${PROVIDER}.json`;
 
-/** The directory holding package.json, whether this runs from source or compiled under dist/. */
-export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
-export const CONTRACTS_DIR = join(PROJECT_ROOT, "contracts");
+/** The directory holding qimen-pact's package.json, whether this runs from source or compiled under dist/. */
+export const PROJECT_ROOT = packageRoot();
+/** Where the contract is committed and shipped: what `verify` checks WMSs against by default. */
+export const CONTRACTS_DIR = shippedContractsDir();
 export const COMMITTED_CONTRACT = join(CONTRACTS_DIR, CONTRACT_FILE_NAME);
-
-/**
- * Marks an interaction that a verifier must deliver with a deliberately wrong signature: in the
- * pact JSON it reads `"comments": { "qimenSignature": "invalid", ... }`. A comment, not a state
- * param, because it is about how the request is delivered, not about what the WMS holds, and
- * Pact tools carry comments through untouched.
- */
-export const BAD_SIGNATURE_MARKER = { key: "qimenSignature", value: "invalid" } as const;
 
 /** The parts of a Pact V4 file this project reads. */
 export interface PactFile {
@@ -47,17 +39,6 @@ export interface PactHttpPart {
   readonly matchingRules?: Readonly<Record<string, unknown>>;
 }
 
-export function isBadSignatureInteraction(interaction: PactInteraction): boolean {
-  return interaction.comments?.[BAD_SIGNATURE_MARKER.key] === BAD_SIGNATURE_MARKER.value;
-}
-
 export async function readPactFile(path: string): Promise<PactFile> {
   return JSON.parse(await readFile(path, "utf8")) as PactFile;
-}
-
-function findProjectRoot(start: string): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${start}`);
-  }
 }

@@ -18,7 +18,8 @@ import {
   type QimenClientLogger,
 } from "../src/index.js";
 import type { SecretCanaries } from "./canary.js";
-import { BAD_SIGNATURE_MARKER, CONSUMER, PROVIDER } from "./contract.js";
+import { BAD_SIGNATURE_COMMENT } from "../provider-verify/contracts.js";
+import { CONSUMER, PROVIDER } from "./contract.js";
 import { stateParams, type InteractionSpec, type WmsAnswer } from "./interactions.js";
 
 const { regex } = MatchersV3;
@@ -43,8 +44,17 @@ const TOKEN_PATTERN = "^\\S+$";
 const TEXT_PATTERN = "^\\s*\\S[\\s\\S]*$";
 const PATH_PATTERN = "^/\\S*$";
 const ORDER_TYPE_PATTERN = `^(?:${ORDER_TYPE_CODES.join("|")})$`;
-/** What real ERPs and WMSs send: `text/xml` or `application/xml`, with or without a UTF-8 charset. */
-export const XML_CONTENT_TYPE_PATTERN = "^(?:text|application)/xml(?:\\s*;\\s*charset=(?:utf|UTF)-8)?$";
+/** `[Xx][Mm][Ll]`: the word in any case. Pact's core (Rust) has no `i` flag and JS no inline `(?i)`. */
+function anyCase(word: string): string {
+  return word.replace(/[a-z]/gi, (letter) => `[${letter.toUpperCase()}${letter.toLowerCase()}]`);
+}
+const UTF8 = `${anyCase("utf")}-?8`;
+/**
+ * What real ERPs and WMSs send: `text/xml` or `application/xml`, with or without a UTF-8 charset,
+ * in any case, `utf8` or `utf-8`, quoted or not, spaced or not. Media types and charset names are
+ * case-insensitive, and the ERP client ignores Content-Type altogether (it decodes UTF-8 bytes).
+ */
+export const XML_CONTENT_TYPE_PATTERN = `^(?:${anyCase("text")}|${anyCase("application")})/${anyCase("xml")}(?:\\s*;\\s*${anyCase("charset")}\\s*=\\s*(?:${UTF8}|"${UTF8}"))?$`;
 const CONTENT_TYPE_HEADERS = { "Content-Type": regex(XML_CONTENT_TYPE_PATTERN, "text/xml;charset=utf-8") };
 const NO_ATTRIBUTES: Map<string, string> = new Map();
 const TEXT_FIELDS = ["warehouseCode", "ownerCode", "orderCode", "orderId", "orderType", "cancelReason"] as const;
@@ -71,7 +81,7 @@ export async function recordInteraction(pact: PactV4, spec: InteractionSpec, opt
   let interaction = pact.addInteraction().given(spec.state.name, stateParams(spec)).uponReceiving(spec.description);
   if (spec.signedWithWrongSecret === true) {
     interaction = interaction
-      .comment(BAD_SIGNATURE_MARKER)
+      .comment(BAD_SIGNATURE_COMMENT)
       .comment("A verifier must deliver this request with a wrong sign: Qimen's go-live check (验签测试).");
   }
   const result = await interaction
@@ -90,7 +100,7 @@ export async function recordInteraction(pact: PactV4, spec: InteractionSpec, opt
       });
       try {
         const result = await client.cancelOrder(spec.request);
-        await matchBooked(mockServer.port);
+        await matchBooked(mockServer.port, spec.description);
         return result;
       } finally {
         await client.close();
@@ -103,16 +113,31 @@ export async function recordInteraction(pact: PactV4, spec: InteractionSpec, opt
 const MATCH_BOOKING_TIMEOUT_MS = 5_000;
 
 /**
- * Pact's mock server answers a request before it books the match (pact-reference#535; a fix is
- * proposed in pact-core-mock-server#14, pact-js 16.5 lacks it): on a busy machine executeTest can
- * then report an answered request as "expected but not received". The client only resolves on a
- * 200, which the mock server sends only for a matched request, so this then waits, a turn of the
- * event loop at a time, for the booking.
+ * Waits until Pact's mock server on `port` has booked the match of the request the client just
+ * sent for `description`; rejects after `timeoutMs`, naming both, with the mismatches it holds.
+ *
+ * Why the loop: Pact's mock server answers a request before it books the match (pact-reference#535;
+ * a fix is proposed in pact-core-mock-server#14, pact-js 16.5 lacks it), so on a busy machine
+ * executeTest can report an answered request as "expected but not received". Its FFI offers no
+ * event for the booking, only the `pactffiMockServerMatched` query, so this asks again each turn of
+ * the event loop: the booking follows the answer within microseconds, and the client only resolves
+ * on a 200, which the mock server sends only for a matched request.
  */
-async function matchBooked(port: number): Promise<void> {
+export async function matchBooked(
+  port: number,
+  description: string,
+  timeoutMs: number = MATCH_BOOKING_TIMEOUT_MS,
+): Promise<void> {
   const ffi = getFfiLib();
-  const deadline = performance.now() + MATCH_BOOKING_TIMEOUT_MS;
-  while (!ffi.pactffiMockServerMatched(port) && performance.now() < deadline) await nextTurn();
+  const deadline = performance.now() + timeoutMs;
+  while (!ffi.pactffiMockServerMatched(port)) {
+    if (performance.now() >= deadline) {
+      throw new Error(
+        `Pact's mock server answered "${description}" but had not booked the match after ${timeoutMs} ms (pact-reference#535); its mismatches: ${ffi.pactffiMockServerMismatches(port) || "none"}`,
+      );
+    }
+    await nextTurn();
+  }
 }
 
 /** Qimen's system params: exact where every caller sends the same, by shape where they vary. */

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { QimenError } from "../src/protocol/errors.js";
 import type { ResponseFlag } from "../src/protocol/model.js";
-import { decodeResponse } from "../src/protocol/response-codec.js";
+import { decodeResponse, type DecodedResponse } from "../src/protocol/response-codec.js";
 
 /**
  * How a contract marks the interaction the gateway must deliver with a deliberately wrong
@@ -10,6 +10,15 @@ import { decodeResponse } from "../src/protocol/response-codec.js";
  * request is delivered, not what the WMS holds, and Pact tools carry comments through untouched.
  */
 export const BAD_SIGNATURE_COMMENT = { key: "qimenSignature", value: "invalid" } as const;
+
+/** Whether a Pact interaction carries BAD_SIGNATURE_COMMENT. */
+export function isBadSignatureInteraction(interaction: { readonly comments?: unknown }): boolean {
+  const { comments } = interaction;
+  return isRecord(comments) && comments[BAD_SIGNATURE_COMMENT.key] === BAD_SIGNATURE_COMMENT.value;
+}
+
+/** Fields besides `<flag>` an answer can carry, which the ERP shows its user. */
+export type AnswerDetail = "code" | "message";
 
 export interface ProviderState {
   readonly name: string;
@@ -27,6 +36,11 @@ export interface ContractInteraction {
   readonly badSignature: boolean;
   /** `<flag>` of the contract's example response, when it has a readable one. */
   readonly expectedFlag?: ResponseFlag;
+  /**
+   * The details a failure example carries (its `<code>`, its `<message>`): the ERP shows them, so
+   * the answer must carry them too, non-blank. Absent for a success or an unreadable example.
+   */
+  readonly expectedDetails?: readonly AnswerDetail[];
   /** The interaction exactly as the file holds it, for handing to Pact. */
   readonly source: Readonly<Record<string, unknown>>;
 }
@@ -150,19 +164,22 @@ function parseInteraction(raw: unknown, where: Where): ContractInteraction {
   if (!isRecord(response) || typeof response["status"] !== "number") {
     throw invalid(`${at} ("${description}") has no response with a status`, context);
   }
-  const expectedFlag = flagOf(response["body"]);
-  const comments = raw["comments"];
+  const example = exampleAnswerOf(response["body"]);
+  const details = example?.flag === "failure" ? DETAILS.filter((detail) => example[detail] !== undefined) : [];
   return {
     contract: where.path,
     consumer: where.consumer,
     provider: where.provider,
     description,
     states: statesOf(raw, `${at} ("${description}")`, context),
-    badSignature: isRecord(comments) && comments[BAD_SIGNATURE_COMMENT.key] === BAD_SIGNATURE_COMMENT.value,
-    ...(expectedFlag === undefined ? {} : { expectedFlag }),
+    badSignature: isBadSignatureInteraction(raw),
+    ...(example === undefined ? {} : { expectedFlag: example.flag }),
+    ...(details.length === 0 ? {} : { expectedDetails: details }),
     source: raw,
   };
 }
+
+const DETAILS: readonly AnswerDetail[] = ["code", "message"];
 
 /** V3/V4 `providerStates: [{name, params}]`, or V2's single `providerState` string. */
 function statesOf(raw: Record<string, unknown>, at: string, context: Record<string, unknown>): ProviderState[] {
@@ -180,8 +197,8 @@ function statesOf(raw: Record<string, unknown>, at: string, context: Record<stri
   });
 }
 
-/** The `<flag>` of an example response body, V4 (`{content, encoded}`) or V2/V3 (a string). */
-function flagOf(body: unknown): ResponseFlag | undefined {
+/** An example response body as the ERP client reads it, V4 (`{content, encoded}`) or V2/V3 (a string). */
+function exampleAnswerOf(body: unknown): DecodedResponse | undefined {
   const content = isRecord(body)
     ? typeof body["content"] === "string"
       ? body["encoded"] === "base64"
@@ -193,7 +210,7 @@ function flagOf(body: unknown): ResponseFlag | undefined {
       : undefined;
   if (content === undefined) return undefined;
   try {
-    return decodeResponse(content).flag;
+    return decodeResponse(content);
   } catch {
     return undefined;
   }
@@ -211,4 +228,18 @@ function invalid(message: string, context: Record<string, unknown>, cause?: unkn
 export function requiredStates(contracts: readonly Contract[]): string[] {
   const names = contracts.flatMap((contract) => contract.interactions.flatMap((i) => i.states.map((s) => s.name)));
   return [...new Set(names)].sort();
+}
+
+/**
+ * Why the contracts cannot be verified without a state-change URL (they use provider states), or
+ * undefined when they can. `option` names the setting the way the caller knows it.
+ */
+export function missingStateChangeUrl(
+  contracts: readonly Contract[],
+  stateChangeUrl: unknown,
+  option: string,
+): string | undefined {
+  const states = requiredStates(contracts);
+  if (stateChangeUrl !== undefined || states.length === 0) return undefined;
+  return `the contracts need provider states (${states.map((state) => `"${state}"`).join(", ")}): pass ${option}, the provider's Pact state-change endpoint`;
 }

@@ -5,11 +5,12 @@ import { performance } from "node:perf_hooks";
 import { Verifier } from "@pact-foundation/pact/src/dsl/verifier/verifier.js";
 import { Agent, type Dispatcher } from "undici";
 import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
-import { callHttp, isNoAnswer, type CallOutcome } from "./transport.js";
+import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, shownUrl, type CallOutcome } from "./transport.js";
 import { parsePactOutcomes } from "./pact-results.js";
 import { interactionId, MARKER_HEADER, markedCall, markedStateParams } from "./shards.js";
 import type {
   DeliveryRecord,
+  RemovedForPact,
   RunRecord,
   ShardInteraction,
   StateChangeRecord,
@@ -36,6 +37,9 @@ const NOT_RELAYED = new Set([
   "accept-encoding",
   // Ours, telling which interaction a call belongs to (shards.ts); never the WMS's business.
   MARKER_HEADER,
+  // Pact's core would follow a redirect, and what the follow-up fetched would be judged instead of
+  // the WMS's answer: without it the 3xx itself is judged, and fails.
+  "location",
 ]);
 
 /** What pact-js's express proxy hands a requestFilter (express is not typed in this project). */
@@ -50,6 +54,8 @@ interface Capture {
   readonly stateChanges: StateChangeRecord[];
   readonly sensitive: string[];
   delivery?: DeliveryRecord;
+  /** A second delivery asked for, or the like: each fails the interaction. */
+  readonly relayProblems: string[];
   /** States whose setup failed in this run: the core retries, we answer again without calling. */
   readonly failedSetups: Map<string, string>;
   /** From the start of its first call (state setup or delivery) to the end of its last. */
@@ -102,10 +108,11 @@ async function runShard(session: Session, shard: WorkerShard): Promise<RunRecord
   const captures = new Map(
     shard.interactions.map((interaction): [number, Capture] => [
       interaction.index,
-      { interaction, stateChanges: [], sensitive: [], failedSetups: new Map() },
+      { interaction, stateChanges: [], sensitive: [], relayProblems: [], failedSetups: new Map() },
     ]),
   );
-  // A shard of one needs no marker: V2 states, which cannot carry one, run alone (see shards.ts).
+  // A state change of a shard of one needs no marker: V2 states, which cannot carry one, run alone
+  // (see shards.ts). Calls to deliver always carry theirs.
   const alone = captures.size === 1 ? [...captures.values()][0] : undefined;
   const verifier = new Verifier({
     provider: shard.provider,
@@ -114,15 +121,17 @@ async function runShard(session: Session, shard: WorkerShard): Promise<RunRecord
     providerBaseUrl: session.gateway.providerUrl.origin,
     pactUrls: [shard.pactFile],
     logLevel: "error",
-    // Our own calls time out first: one state change or one delivery, plus slack.
-    timeout: 2 * session.job.timeoutMs + 5_000,
+    // Our own calls time out first: one state change or one delivery, plus slack (within what
+    // Node's timers take).
+    timeout: Math.min(2 * session.job.timeoutMs + 5_000, MAX_TIMEOUT_MS),
     requestFilter: (request: ProxiedRequest, response: ServerResponse) => {
       const change = request.path === PACT_STATE_PATH ? stateChangeOf(request.body) : undefined;
       // The core also calls with no state for interactions that have none: nothing to set.
       if (request.path === PACT_STATE_PATH && change === undefined)
         return answer(response, 200, "application/json", "{}");
       const index = change === undefined ? markedCall(request.headers) : change.index;
-      const capture = (index === undefined ? undefined : captures.get(index)) ?? alone;
+      const capture =
+        (index === undefined ? undefined : captures.get(index)) ?? (change === undefined ? undefined : alone);
       if (capture === undefined) {
         // Never happens with our own shard files; if it did, guessing could pass the wrong one.
         return answer(response, 500, "text/plain", "qimen-pact: this call names no interaction of the shard");
@@ -163,6 +172,7 @@ async function runShard(session: Session, shard: WorkerShard): Promise<RunRecord
     durationMs: capture.span === undefined ? 0 : Math.round(capture.span.end - capture.span.start),
     stateChanges: capture.stateChanges,
     ...(capture.delivery === undefined ? {} : { delivery: capture.delivery }),
+    relayProblems: capture.relayProblems,
     pact: outcomes[position] ?? { passed: false, problems: [] },
     sensitive: capture.sensitive,
   }));
@@ -186,13 +196,13 @@ async function changeState(session: Session, capture: Capture, change: StateChan
   const earlier = action === "setup" ? capture.failedSetups.get(state) : undefined;
   if (earlier !== undefined) return answer(response, 500, "text/plain", earlier);
 
-  const url = session.job.stateChangeUrl;
+  const url = session.job.stateChangeUrl === undefined ? undefined : new URL(session.job.stateChangeUrl);
   const outcome: CallOutcome =
     url === undefined
       ? { failure: "no state-change URL given (--state-change-url)", unreachable: false, durationMs: 0 }
       : await callHttp(
           {
-            url: new URL(url),
+            url,
             method: "POST",
             headers: { "content-type": "application/json" },
             body: Buffer.from(JSON.stringify(change.forwarded), "utf8"),
@@ -204,7 +214,7 @@ async function changeState(session: Session, capture: Capture, change: StateChan
     ? outcome.failure
     : outcome.status >= 200 && outcome.status < 300
       ? undefined
-      : `${url} answered HTTP ${outcome.status}: ${excerpt(outcome.body)}`;
+      : `${url === undefined ? "" : shownUrl(url)} answered HTTP ${outcome.status}: ${excerpt(outcome.body)}`;
   capture.stateChanges.push({ state, action, ...(failure === undefined ? {} : { failure }) });
   if (failure !== undefined && action === "setup") {
     capture.failedSetups.set(state, failure);
@@ -225,6 +235,14 @@ async function deliver(
     capture.delivery = { delivered: false, failure, unreachable };
     answer(response, 502, "text/plain", `qimen-pact: not delivered: ${failure}`);
   };
+  if (capture.delivery !== undefined) {
+    // Pact's core asks once per interaction: a second call (a followed redirect, a retry) is never
+    // sent, and the first answer stays the one judged.
+    capture.relayProblems.push(
+      "Pact's verifier asked to deliver this interaction a second time (a followed redirect or a retry): it was not sent again, and the first answer is the one shown",
+    );
+    return answer(response, 500, "text/plain", "qimen-pact: this interaction was delivered already");
+  }
   if (session.unreachable !== undefined) {
     return notDelivered(`not attempted: the provider was unreachable earlier (${session.unreachable})`, true);
   }
@@ -250,17 +268,14 @@ async function deliver(
     if (outcome.unreachable) session.unreachable = outcome.failure;
     return notDelivered(outcome.failure, outcome.unreachable);
   }
-  // XML allows a leading byte-order mark (.NET WMSs send one) and the ERP client accepts it, but
-  // Pact's XML parser fails on it: Pact matches the document without it, and the report says so.
-  const bomRemoved = outcome.body.subarray(0, UTF8_BOM.length).equals(UTF8_BOM);
+  const { relayed, removed } = forPact(outcome.body);
   capture.delivery = {
     delivered: true,
     status: outcome.status,
     headers: outcome.headers,
     body: outcome.body.toString("base64"),
-    bomRemoved,
+    removedForPact: removed,
   };
-  const relayed = bomRemoved ? outcome.body.subarray(UTF8_BOM.length) : outcome.body;
   response.statusCode = outcome.status;
   response.removeHeader("x-powered-by");
   const headers = new Map<string, string[]>();
@@ -271,6 +286,37 @@ async function deliver(
   response.setHeader("content-length", relayed.length);
   response.end(relayed);
 }
+
+/**
+ * XML allows a leading byte-order mark (.NET WMSs send one) and a default namespace on the root
+ * element, and the ERP client accepts both, but Pact's XML matcher fails on them (it cannot parse
+ * the mark, and names the root `{namespace}:response`): Pact matches the document without them,
+ * and the report says so. The ERP client's own opinion is formed on the bytes as received.
+ */
+function forPact(body: Buffer): { readonly relayed: Buffer; readonly removed: RemovedForPact[] } {
+  const removed: RemovedForPact[] = [];
+  let relayed = body;
+  if (relayed.subarray(0, UTF8_BOM.length).equals(UTF8_BOM)) {
+    relayed = relayed.subarray(UTF8_BOM.length);
+    removed.push("byte-order-mark");
+  }
+  // Latin-1 maps each byte to one character and back, so only the matched ASCII changes.
+  const text = relayed.toString("latin1");
+  const root = ROOT_START_TAG.exec(text);
+  const attributes = root?.groups?.["attributes"] ?? "";
+  const withoutNamespace = attributes.replace(DEFAULT_NAMESPACE, "");
+  if (root !== null && withoutNamespace !== attributes) {
+    const start = root.index + root[0].length - attributes.length - 1;
+    relayed = Buffer.from(text.slice(0, start) + withoutNamespace + text.slice(start + attributes.length), "latin1");
+    removed.push("root-default-namespace");
+  }
+  return { relayed, removed };
+}
+
+/** The root element's start tag, after the prolog (declaration, comments, processing instructions), when unprefixed. */
+const ROOT_START_TAG = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*<[A-Za-z_][\w.-]*(?<attributes>(?:\s[^>]*)?)>/;
+/** `xmlns="…"`, the default namespace declaration; never `xmlns:prefix="…"`. */
+const DEFAULT_NAMESPACE = /\s+xmlns\s*=\s*(?:"[^"]*"|'[^']*')/;
 
 function relayedHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
   const relayed: Record<string, string> = {};

@@ -10,10 +10,19 @@ export type Verdict = "passed" | "failed";
  * - `contract-mismatch`: Pact's matcher found the answer differs from the contract;
  * - `client-rejects`: the ERP client would not accept the answer, whatever Pact says;
  * - `flag-differs`: the ERP client would read another flag than the contract's;
- * - `verifier`: the verifier itself could not judge (reported, never passed).
+ * - `missing-detail`: the ERP client would show no code or message where the contract has one
+ *   (blank, or the literal `null`, which it reads as absent);
+ * - `verifier`: the verifier itself could not judge, or called the provider twice for one
+ *   interaction (reported, never passed).
  */
 export type FailureKind =
-  "state-setup" | "not-delivered" | "contract-mismatch" | "client-rejects" | "flag-differs" | "verifier";
+  | "state-setup"
+  | "not-delivered"
+  | "contract-mismatch"
+  | "client-rejects"
+  | "flag-differs"
+  | "missing-detail"
+  | "verifier";
 
 export interface FailureReason {
   readonly kind: FailureKind;
@@ -26,7 +35,7 @@ export interface FailureReason {
 export interface ResponseSummary {
   readonly status: number;
   readonly contentType?: string;
-  /** The start of the body as text, redacted. */
+  /** The start of the body as text, redacted (see redactor in verdict.ts). */
   readonly bodyExcerpt: string;
 }
 
@@ -41,7 +50,10 @@ export interface InteractionResult {
   readonly durationMs: number;
   /** Empty when passed. */
   readonly reasons: readonly FailureReason[];
-  /** Worth knowing, never a failure: a byte-order mark removed before matching, a failed teardown. */
+  /**
+   * Worth knowing, never a failure: a byte-order mark or a default namespace removed before
+   * matching, a failed teardown.
+   */
   readonly notes: readonly string[];
   readonly response?: ResponseSummary;
   readonly client?: ClientView;

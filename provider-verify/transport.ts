@@ -22,9 +22,17 @@ export interface NoAnswer {
 
 export type CallOutcome = HttpAnswer | NoAnswer;
 
+/** A URL as reports show it: origin and path, never credentials, query (the sign) or fragment. */
+export function shownUrl(url: URL): string {
+  return url.origin + url.pathname;
+}
+
 export function isNoAnswer(outcome: CallOutcome): outcome is NoAnswer {
   return "failure" in outcome;
 }
+
+/** Node's timers take at most 2^31 − 1 ms (about 24.8 days); a longer deadline fires at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Far more than any Qimen answer; a provider streaming without end is cut off here. */
 export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -51,7 +59,7 @@ interface PartialAnswer {
 export async function callHttp(call: HttpCall, dispatcher: Dispatcher, timeoutMs: number): Promise<CallOutcome> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  const where = call.url.origin + call.url.pathname;
+  const where = shownUrl(call.url);
   let partial: PartialAnswer | undefined;
   try {
     const response = await request(call.url, {

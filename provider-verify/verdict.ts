@@ -1,71 +1,75 @@
 import { clientView, type ClientView } from "./client-view.js";
-import type { ContractInteraction } from "./contracts.js";
+import type { AnswerDetail, ContractInteraction } from "./contracts.js";
 import type { FailureReason, InteractionResult, ResponseSummary } from "./results.js";
-import type { RunRecord } from "./worker-protocol.js";
+import type { RemovedForPact, RunRecord } from "./worker-protocol.js";
 
 const EXCERPT_CHARS = 300;
+
+const REMOVED_FOR_PACT: Readonly<Record<RemovedForPact, string>> = {
+  "byte-order-mark":
+    "the answer starts with a UTF-8 byte-order mark (XML allows it, the ERP client accepts it): Pact matched the document after it",
+  "root-default-namespace":
+    "the answer's root declares a default XML namespace (xmlns), which the ERP client ignores: Pact matched the document without it",
+};
+
+/** Masks the sensitive values in a text from the provider or the wire (see redactor). */
+export type Redact = (text: string) => string;
 
 /**
  * The verdict on one interaction. Pact's matcher judges the answer against the contract, and the
  * ERP client's own decoder gives a second opinion:
  * - every mismatch Pact finds fails the interaction (Pact matches the document after a leading
- *   UTF-8 byte-order mark, which XML allows and the client accepts, but Pact's parser does not);
+ *   UTF-8 byte-order mark and without a default namespace on the root, which XML allows and the
+ *   client accepts, but Pact's matcher does not);
  * - an answer the client would reject fails it even when Pact passes (a duplicated `<flag>`);
  * - so does a flag the client would read differently from the contract's;
- * - a failed state setup or an undelivered call fails it, and Pact's findings, being mere
- *   consequences, are left out;
+ * - so does a failure whose code or message the client would not show, where the contract has one
+ *   (Pact's patterns accept the text `null`, which the client reads as absent);
+ * - a failed state setup, an undelivered call or a second delivery fails it, and Pact's findings,
+ *   being mere consequences, are left out;
  * - a Pact failure without any finding we can read still fails it: the gate never passes on doubt.
+ * Whatever came from the provider or the wire goes through `redact`; the contract's own text does not.
  */
-export function judgeInteraction(interaction: ContractInteraction, record: RunRecord): InteractionResult {
+export function judgeInteraction(
+  interaction: ContractInteraction,
+  record: RunRecord,
+  redact: Redact,
+): InteractionResult {
   const reasons: FailureReason[] = [];
   const notes: string[] = [];
   for (const change of record.stateChanges) {
     if (change.failure === undefined) continue;
-    if (change.action === "setup") {
-      reasons.push({ kind: "state-setup", where: `state "${change.state}"`, message: change.failure });
-    } else notes.push(`${change.action} of state "${change.state}" failed: ${change.failure}`);
+    const failure = redact(change.failure);
+    if (change.action === "setup")
+      reasons.push({ kind: "state-setup", where: `state "${change.state}"`, message: failure });
+    else notes.push(`${change.action} of state "${change.state}" failed: ${failure}`);
   }
   const delivery = record.delivery;
-  if (delivery?.delivered === false)
-    reasons.push({ kind: "not-delivered", where: "provider", message: delivery.failure });
+  if (delivery?.delivered === false) {
+    reasons.push({ kind: "not-delivered", where: "provider", message: redact(delivery.failure) });
+  }
+  for (const problem of record.relayProblems)
+    reasons.push({ kind: "verifier", where: "verifier", message: redact(problem) });
 
-  const pact = record.pact;
   let response: ResponseSummary | undefined;
   let client: ClientView | undefined;
-  if (reasons.length === 0) {
-    for (const problem of pact.problems) {
-      reasons.push({ kind: problem.where === "verifier" ? "verifier" : "contract-mismatch", ...problem });
-    }
-    if (delivery?.delivered === true) {
-      const body = Buffer.from(delivery.body, "base64");
-      response = summarise(delivery.status, delivery.headers, body);
-      if (delivery.bomRemoved) {
-        notes.push(
-          "the answer starts with a UTF-8 byte-order mark (XML allows it, the ERP client accepts it): Pact matched the document after it",
-        );
-      }
-      client = clientView(delivery.status, body);
-      const flagAlreadyReported = reasons.some((reason) => reason.where.startsWith("body response/flag"));
-      if (!client.accepts) {
-        reasons.push({
-          kind: "client-rejects",
-          where: "ERP client",
-          message: `would reject this answer: ${client.reason}`,
-        });
-      } else if (
-        interaction.expectedFlag !== undefined &&
-        client.flag !== interaction.expectedFlag &&
-        !flagAlreadyReported
-      ) {
-        reasons.push({
-          kind: "flag-differs",
-          where: "ERP client",
-          message: `would read flag "${client.flag}" where the contract says "${interaction.expectedFlag}"`,
-        });
-      }
-    }
+  if (delivery?.delivered === true) {
+    const body = Buffer.from(delivery.body, "base64");
+    response = summarise(delivery.status, delivery.headers, body, redact);
+    client = redactView(clientView(delivery.status, body), redact);
+    notes.push(...delivery.removedForPact.map((removed) => REMOVED_FOR_PACT[removed]));
   }
-  if (!pact.passed && reasons.length === 0) {
+  if (reasons.length === 0) {
+    for (const problem of record.pact.problems) {
+      reasons.push({
+        kind: problem.where === "verifier" ? "verifier" : "contract-mismatch",
+        where: problem.where,
+        message: redact(problem.message),
+      });
+    }
+    if (client !== undefined) reasons.push(...clientReasons(interaction, client, reasons));
+  }
+  if (!record.pact.passed && reasons.length === 0) {
     reasons.push({ kind: "verifier", where: "verifier", message: "Pact reported a failure without details" });
   }
   return {
@@ -77,6 +81,42 @@ export function judgeInteraction(interaction: ContractInteraction, record: RunRe
     ...(response === undefined ? {} : { response }),
     ...(client === undefined ? {} : { client }),
   };
+}
+
+/** Where the ERP client parts from the contract, leaving out what Pact already reported. */
+function clientReasons(
+  interaction: ContractInteraction,
+  client: ClientView,
+  pactReasons: readonly FailureReason[],
+): FailureReason[] {
+  const reported = (element: string): boolean =>
+    pactReasons.some(
+      ({ where, message }) =>
+        where.startsWith(`body response/${element}`) ||
+        (where === "body response" && message.includes(`<${element}/>`)),
+    );
+  if (!client.accepts) {
+    return [{ kind: "client-rejects", where: "ERP client", message: `would reject this answer: ${client.reason}` }];
+  }
+  const { expectedFlag, expectedDetails = [] } = interaction;
+  if (expectedFlag !== undefined && client.flag !== expectedFlag) {
+    if (reported("flag")) return [];
+    return [
+      {
+        kind: "flag-differs",
+        where: "ERP client",
+        message: `would read flag "${client.flag}" where the contract says "${expectedFlag}"`,
+      },
+    ];
+  }
+  const blank = (detail: AnswerDetail): boolean => (client[detail] ?? "").trim() === "";
+  return expectedDetails
+    .filter((detail) => blank(detail) && !reported(detail))
+    .map((detail) => ({
+      kind: "missing-detail",
+      where: "ERP client",
+      message: `would show no ${detail}: <${detail}> is missing, blank or the literal "null" (which the client reads as absent), where the contract has one`,
+    }));
 }
 
 /** A failed result for an interaction that never ran, with the same reason for each. */
@@ -95,28 +135,47 @@ function identity(interaction: ContractInteraction) {
   };
 }
 
-function summarise(status: number, headers: readonly (readonly [string, string])[], body: Buffer): ResponseSummary {
+function summarise(
+  status: number,
+  headers: readonly (readonly [string, string])[],
+  body: Buffer,
+  redact: Redact,
+): ResponseSummary {
   const contentType = headers.find(([name]) => name === "content-type")?.[1];
-  const text = body.toString("utf8");
+  // Redacted before it is cut, so no secret is left half shown at the cut.
+  const text = redact(body.toString("utf8"));
   return {
     status,
-    ...(contentType === undefined ? {} : { contentType }),
+    ...(contentType === undefined ? {} : { contentType: redact(contentType) }),
     bodyExcerpt: text.length <= EXCERPT_CHARS ? text : `${text.slice(0, EXCERPT_CHARS)}…`,
   };
 }
 
+function redactView(view: ClientView, redact: Redact): ClientView {
+  if (!view.accepts) return { accepts: false, reason: redact(view.reason) };
+  return {
+    accepts: true,
+    flag: view.flag,
+    ...(view.code === undefined ? {} : { code: redact(view.code) }),
+    ...(view.message === undefined ? {} : { message: redact(view.message) }),
+  };
+}
+
 /**
- * Replaces every given secret value (the app secret, the signs sent) and any `sign=` query value
- * in every string of a result, however the provider echoed them.
+ * Masks, in a text that came from the provider or the wire (an answer, a failure, Pact's findings,
+ * a URL), every sensitive value given (the app secret, the signs sent, the state-change URL's
+ * password and query values) and any `sign=` query value, however the provider echoed them.
+ *
+ * Every sensitive value is masked however short it is: a secret echoed by a WMS must never reach a
+ * CI log, even if a one-letter secret leaves the WMS's text hard to read. The contract's own text
+ * (descriptions, state names and params, element paths) and the report's own words never go
+ * through it: no secret can reach them, so a match there is chance, not a leak, and masking it
+ * would only mangle the report (`an order exi<redacted>t`).
  */
-export function redactor(sensitive: readonly string[]): <T>(value: T) => T {
+export function redactor(sensitive: readonly string[]): Redact {
   const values = [...new Set(sensitive.filter((value) => value !== ""))].sort((a, b) => b.length - a.length);
-  const redactText = (text: string): string =>
+  return (text) =>
     values
       .reduce((redacted, value) => redacted.replaceAll(value, "<redacted>"), text)
       .replace(/([?&;]sign=)[^&\s"'<]+/g, "$1<redacted>");
-  return <T>(value: T): T =>
-    JSON.parse(JSON.stringify(value), (_key, item: unknown) =>
-      typeof item === "string" ? redactText(item) : item,
-    ) as T;
 }

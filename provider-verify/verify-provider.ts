@@ -6,15 +6,16 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseQimenEndpoint } from "../src/client/qimen-client.js";
 import type { MethodNameForm } from "../src/protocol/system-params.js";
-import { requiredStates, type Contract, type ContractInteraction } from "./contracts.js";
+import { missingStateChangeUrl, type Contract, type ContractInteraction } from "./contracts.js";
 import type { FailureReason, InteractionResult, VerificationReport } from "./results.js";
 import { planShards, shardPact, type PlannedInteraction, type Shard } from "./shards.js";
 import { skipsCertificateStore, workerEnvironment, type NoCertificates } from "./worker-environment.js";
-import { probeTcp } from "./transport.js";
-import { failedWithoutRun, judgeInteraction, redactor } from "./verdict.js";
+import { MAX_TIMEOUT_MS, probeTcp, shownUrl } from "./transport.js";
+import { failedWithoutRun, judgeInteraction, redactor, type Redact } from "./verdict.js";
 import type { RunRecord, WorkerJob, WorkerMessage, WorkerShard } from "./worker-protocol.js";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+export { MAX_TIMEOUT_MS } from "./transport.js";
 
 export interface VerifyProviderOptions {
   readonly contracts: readonly Contract[];
@@ -27,7 +28,7 @@ export interface VerifyProviderOptions {
   readonly stateChangeUrl?: string | URL;
   /** Default `short` (order.cancel), what WMS-side code routes on. */
   readonly methodName?: MethodNameForm;
-  /** Deadline of each HTTP call (connect and answer), and of the reachability check. */
+  /** Deadline of each HTTP call (connect and answer), and of the reachability check; at most MAX_TIMEOUT_MS. */
   readonly timeoutMs?: number;
   /**
    * Worker processes verifying shards in parallel. Default: os.availableParallelism(). 1 when
@@ -52,6 +53,8 @@ interface Settings {
   readonly methodName: MethodNameForm;
   readonly timeoutMs: number;
   readonly jobs: number;
+  /** What a report must never show: the secret, and the state-change URL's password and query values. */
+  readonly sensitive: readonly string[];
 }
 
 /**
@@ -72,10 +75,11 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
   );
   const results: (InteractionResult | undefined)[] = interactions.map(() => undefined);
   let emitted = 0;
-  /** Takes an interaction's result, once, with the secret and the signs sent for it redacted. */
-  const settle = (index: number, result: InteractionResult, signs: readonly string[] = []): void => {
+  const redact = redactor(settings.sensitive);
+  /** Takes an interaction's result, once: whatever in it came from the provider is redacted already. */
+  const settle = (index: number, result: InteractionResult): void => {
     if (results[index] !== undefined) return;
-    results[index] = redactor([options.secret, ...signs])(result);
+    results[index] = result;
     // Results are announced in contract order, however they arrive.
     while (emitted < results.length) {
       const next = results[emitted];
@@ -90,7 +94,7 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
     settings.stateChangeUrl === undefined ? undefined : await probeTcp(settings.stateChangeUrl, settings.timeoutMs);
   const runnable: PlannedInteraction[] = [];
   for (const entry of interactions) {
-    const blocked = blockedReason(entry.interaction, settings, unreachable, stateChangeDown);
+    const blocked = blockedReason(entry.interaction, settings, redact, { unreachable, stateChangeDown });
     if (blocked === undefined) runnable.push(entry);
     else settle(entry.index, failedWithoutRun(entry.interaction, blocked));
   }
@@ -108,10 +112,12 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
       signal: options.signal,
       onRecord: (record) => {
         const entry = interactions[record.index];
-        if (entry !== undefined) settle(record.index, judgeInteraction(entry.interaction, record), record.sensitive);
+        // The signs sent for this interaction are as secret as the secret.
+        const redactRecord = redactor([...settings.sensitive, ...record.sensitive]);
+        if (entry !== undefined) settle(record.index, judgeInteraction(entry.interaction, record, redactRecord));
       },
       onWorkerFailure: (failure, own) => {
-        const reason: FailureReason = { kind: "verifier", where: "verifier", message: failure };
+        const reason: FailureReason = { kind: "verifier", where: "verifier", message: redact(failure) };
         for (const { index } of own.flatMap((shard) => shard.interactions)) {
           const entry = interactions[index];
           if (entry !== undefined) settle(index, failedWithoutRun(entry.interaction, reason));
@@ -123,20 +129,14 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
   }
   const finished = results.filter((result): result is InteractionResult => result !== undefined);
   const passed = finished.filter((result) => result.verdict === "passed").length;
-  // The results are redacted already (settle): only the report's own fields are left.
-  const head = redactor([options.secret])({
-    providerUrl: settings.providerUrl.origin + settings.providerUrl.pathname,
-    ...(settings.stateChangeUrl === undefined
-      ? {}
-      : { stateChangeUrl: settings.stateChangeUrl.origin + settings.stateChangeUrl.pathname }),
+  return {
+    providerUrl: redact(shownUrl(settings.providerUrl)),
+    ...(settings.stateChangeUrl === undefined ? {} : { stateChangeUrl: redact(shownUrl(settings.stateChangeUrl)) }),
     methodName: settings.methodName,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
     contracts: options.contracts.map((contract) => contract.path),
-    ...(unreachable === undefined ? {} : { unreachable }),
-  });
-  return {
-    ...head,
+    ...(unreachable === undefined ? {} : { unreachable: redact(unreachable) }),
     interactions: finished,
     summary: { total: finished.length, passed, failed: finished.length - passed },
   };
@@ -220,21 +220,43 @@ async function environmentFor(
 function blockedReason(
   interaction: ContractInteraction,
   settings: Settings,
-  unreachable: string | undefined,
-  stateChangeDown: string | undefined,
+  redact: Redact,
+  probes: { readonly unreachable: string | undefined; readonly stateChangeDown: string | undefined },
 ): FailureReason | undefined {
-  if (unreachable !== undefined) {
-    return { kind: "not-delivered", where: "provider", message: `provider unreachable: ${unreachable}` };
+  if (probes.unreachable !== undefined) {
+    return { kind: "not-delivered", where: "provider", message: `provider unreachable: ${redact(probes.unreachable)}` };
   }
   const state = interaction.states[0];
-  if (state !== undefined && stateChangeDown !== undefined) {
+  if (state !== undefined && probes.stateChangeDown !== undefined && settings.stateChangeUrl !== undefined) {
     return {
       kind: "state-setup",
       where: `state "${state.name}"`,
-      message: `state-change URL ${settings.stateChangeUrl?.href ?? ""} unreachable: ${stateChangeDown}`,
+      message: redact(`state-change URL ${shownUrl(settings.stateChangeUrl)} unreachable: ${probes.stateChangeDown}`),
     };
   }
   return undefined;
+}
+
+/** The password and query values (or bare query tokens) of a URL, as written and decoded: a provider may echo either. */
+function urlSecrets(url: URL | undefined): string[] {
+  if (url === undefined) return [];
+  const written = [
+    url.password,
+    ...url.search
+      .slice(1)
+      .split("&")
+      .map((pair) => pair.slice(pair.indexOf("=") + 1)),
+  ];
+  const decoded = [percentDecoded(url.password), ...url.searchParams.values()];
+  return [...written, ...decoded].filter((value) => value !== "");
+}
+
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function validate(options: VerifyProviderOptions): Settings {
@@ -243,8 +265,10 @@ function validate(options: VerifyProviderOptions): Settings {
     throw new TypeError("secret must be the provider's app secret: the gateway signs every call with it");
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new RangeError(`timeoutMs must be a positive integer of milliseconds, got ${timeoutMs}`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+    throw new RangeError(
+      `timeoutMs must be a positive integer of milliseconds, at most ${MAX_TIMEOUT_MS} (Node's longest timer), got ${timeoutMs}`,
+    );
   }
   const methodName = options.methodName ?? "short";
   if (methodName !== "short" && methodName !== "long") {
@@ -254,18 +278,15 @@ function validate(options: VerifyProviderOptions): Settings {
   }
   const stateChangeUrl =
     options.stateChangeUrl === undefined ? undefined : httpUrl(options.stateChangeUrl, "stateChangeUrl");
-  const states = requiredStates(options.contracts);
-  if (stateChangeUrl === undefined && states.length > 0) {
-    throw new TypeError(
-      `the contracts need provider states (${states.map((state) => `"${state}"`).join(", ")}): give stateChangeUrl, the provider's Pact state-change endpoint`,
-    );
-  }
   if (options.contracts.length === 0) throw new TypeError("contracts must hold at least one contract");
+  const noStateChangeUrl = missingStateChangeUrl(options.contracts, stateChangeUrl, "stateChangeUrl");
+  if (noStateChangeUrl !== undefined) throw new TypeError(noStateChangeUrl);
   const jobs = options.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) {
     throw new RangeError(`jobs must be a positive integer of worker processes, got ${jobs}`);
   }
-  return { providerUrl, stateChangeUrl, methodName, timeoutMs, jobs };
+  const sensitive = [options.secret, ...urlSecrets(stateChangeUrl)];
+  return { providerUrl, stateChangeUrl, methodName, timeoutMs, jobs, sensitive };
 }
 
 function httpUrl(value: string | URL, name: string): URL {

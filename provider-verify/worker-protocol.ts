@@ -49,10 +49,16 @@ export type DeliveryRecord =
       readonly headers: readonly (readonly [string, string])[];
       /** The body exactly as received, base64. */
       readonly body: string;
-      /** A leading UTF-8 byte-order mark was removed before Pact matched the body. */
-      readonly bomRemoved: boolean;
+      /** What was removed from the body before Pact matched it (see pact-session.ts). */
+      readonly removedForPact: readonly RemovedForPact[];
     }
   | { readonly delivered: false; readonly failure: string; readonly unreachable: boolean };
+
+/**
+ * What XML allows and the ERP client accepts, but Pact's XML matcher does not: a leading UTF-8
+ * byte-order mark, and a default namespace on the root element (Pact then names it `{ns}:response`).
+ */
+export type RemovedForPact = "byte-order-mark" | "root-default-namespace";
 
 export interface RunRecord {
   readonly index: number;
@@ -60,6 +66,8 @@ export interface RunRecord {
   readonly stateChanges: readonly StateChangeRecord[];
   /** Absent when Pact never asked for the call (e.g. the state setup failed). */
   readonly delivery?: DeliveryRecord;
+  /** What went wrong in our relay besides the delivery itself, e.g. a second delivery asked for. */
+  readonly relayProblems: readonly string[];
   /** Pact's verdict on this interaction alone. */
   readonly pact: PactOutcome;
   /** Values that must never appear in a report (the signs sent); the parent redacts them. */

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadContracts, parseContract, requiredStates } from "../../provider-verify/contracts.js";
 import { isQimenError } from "../../src/protocol/errors.js";
-import { COMMITTED_CONTRACT, DESCRIPTIONS } from "./fixtures.js";
+import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
+import { DESCRIPTIONS } from "./fixtures.js";
 
 const V4_PACT = {
   consumer: { name: "erp" },

@@ -1,9 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The contract the consumer tests commit: what the gate verifies WMSs against. */
-export const COMMITTED_CONTRACT = fileURLToPath(new URL("../../contracts/qimen-erp-qimen-wms.json", import.meta.url));
+import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
 
 /** Interactions of the committed contract that the tests single out. */
 export const DESCRIPTIONS = {

@@ -10,7 +10,8 @@ import { run } from "../../src/cli/main.js";
 import { createSandboxWms, SANDBOX_APP_KEY, SANDBOX_SECRET, type SandboxWmsOptions } from "../../src/wms/sandbox.js";
 import { runCli } from "../support/fake-io.js";
 import { deadEndpoint, neverAnswer, startLoopbackServer } from "../support/loopback-server.js";
-import { COMMITTED_CONTRACT, DESCRIPTIONS, writeContractSubset } from "./fixtures.js";
+import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
+import { DESCRIPTIONS, writeContractSubset } from "./fixtures.js";
 import { startVariant, xmlAnswer } from "./wms-variants.js";
 
 const CONTRACT_DESCRIPTIONS = (
@@ -22,6 +23,20 @@ function verdictLines(stdout: string): string[] {
   return [...stdout.matchAll(/^(PASS|FAIL) {2}(.*?)(?: {2}\[.*\])? {2}\d+ ms$/gm)].map(
     ([, verdict, description]) => `${verdict} ${description}`,
   );
+}
+
+/** The `verify` command line against a provider (and its state-change URL, if any) and a contract, then more flags. */
+function verifyArgs(
+  target: { readonly provider: string; readonly states?: string; readonly contract?: string },
+  ...more: string[]
+): string[] {
+  return [
+    "verify",
+    ...["--provider-base-url", target.provider],
+    ...(target.states === undefined ? [] : ["--state-change-url", target.states]),
+    ...["--contracts", target.contract ?? COMMITTED_CONTRACT],
+    ...more,
+  ];
 }
 
 /** A sandbox WMS on a loopback port whose request log the test reads. */
@@ -54,11 +69,10 @@ describe("qimen-pact verify (end to end)", () => {
       const junit = join(dir, "verify.xml");
       const json = join(dir, "verify.json");
       const result = await runCli(
-        [
-          "verify",
-          ...["--provider-base-url", sandbox.qimenUrl.href, "--state-change-url", sandbox.stateChangeUrl.href],
-          ...["--app-key", SANDBOX_APP_KEY, "--contracts", COMMITTED_CONTRACT, "--junit", junit, "--json", json],
-        ],
+        verifyArgs(
+          { provider: sandbox.qimenUrl.href, states: sandbox.stateChangeUrl.href },
+          ...["--app-key", SANDBOX_APP_KEY, "--junit", junit, "--json", json],
+        ),
         { QIMEN_SECRET: SANDBOX_SECRET },
       );
       expect({ exitCode: result.exitCode, stderr: result.stderr }).to.deep.equal({ exitCode: 0, stderr: "" });
@@ -88,16 +102,11 @@ describe("qimen-pact verify (end to end)", () => {
 
     it("delivers as the gateway does: method order.cancel, fresh signed calls, one state setup and teardown each", async () => {
       const result = await runCli(
-        [
-          "verify",
-          "--provider-base-url",
-          sandbox.qimenUrl.href,
-          "--state-change-url",
-          sandbox.stateChangeUrl.href,
-          "--contracts",
-          COMMITTED_CONTRACT,
-        ],
-        { QIMEN_SECRET: SANDBOX_SECRET, QIMEN_APP_KEY: SANDBOX_APP_KEY },
+        verifyArgs({ provider: sandbox.qimenUrl.href, states: sandbox.stateChangeUrl.href }),
+        {
+          QIMEN_SECRET: SANDBOX_SECRET,
+          QIMEN_APP_KEY: SANDBOX_APP_KEY,
+        },
       );
       expect(result.exitCode).to.equal(0);
       const calls = sandbox.log.filter((line) => line.startsWith("call=qimen"));
@@ -119,8 +128,10 @@ describe("qimen-pact verify (end to end)", () => {
         ({ providerStates: _states, ...interaction }) => interaction,
       );
       const result = await runCli(
-        ["verify", "--provider-base-url", sandbox.qimenUrl.href, "--app-key", SANDBOX_APP_KEY, "--contracts", contract],
-        { QIMEN_SECRET: SANDBOX_SECRET },
+        verifyArgs({ provider: sandbox.qimenUrl.href, contract }, "--app-key", SANDBOX_APP_KEY),
+        {
+          QIMEN_SECRET: SANDBOX_SECRET,
+        },
       );
       expect({ exitCode: result.exitCode, lines: verdictLines(result.stdout) }).to.deep.equal({
         exitCode: 0,
@@ -136,15 +147,7 @@ describe("qimen-pact verify (end to end)", () => {
           : interaction,
       );
       const result = await runCli(
-        [
-          "verify",
-          "--provider-base-url",
-          sandbox.qimenUrl.href,
-          "--state-change-url",
-          sandbox.stateChangeUrl.href,
-          "--contracts",
-          contract,
-        ],
+        verifyArgs({ provider: sandbox.qimenUrl.href, states: sandbox.stateChangeUrl.href, contract }),
         { QIMEN_SECRET: SANDBOX_SECRET, QIMEN_APP_KEY: SANDBOX_APP_KEY },
       );
       expect(result.exitCode).to.equal(1);
@@ -166,11 +169,10 @@ describe("qimen-pact verify (end to end)", () => {
     try {
       const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW, DESCRIPTIONS.EVERY_FIELD]);
       const result = await runCli(
-        [
-          "verify",
-          ...["--provider-base-url", sandbox.qimenUrl.href, "--state-change-url", sandbox.stateChangeUrl.href],
-          ...["--contracts", contract, "--method-name", "long"],
-        ],
+        verifyArgs(
+          { provider: sandbox.qimenUrl.href, states: sandbox.stateChangeUrl.href, contract },
+          ...["--method-name", "long"],
+        ),
         { QIMEN_SECRET: secret, QIMEN_APP_KEY: "wms-app", QIMEN_CUSTOMER_ID: "C-42" },
       );
       expect(verdictLines(result.stdout)).to.deep.equal([
@@ -192,18 +194,9 @@ describe("qimen-pact verify (end to end)", () => {
     try {
       const provider = await deadEndpoint();
       const started = performance.now();
-      const result = await runCli(
-        [
-          "verify",
-          "--provider-base-url",
-          provider,
-          "--state-change-url",
-          sandbox.stateChangeUrl.href,
-          "--contracts",
-          COMMITTED_CONTRACT,
-        ],
-        { QIMEN_SECRET: SANDBOX_SECRET },
-      );
+      const result = await runCli(verifyArgs({ provider, states: sandbox.stateChangeUrl.href }), {
+        QIMEN_SECRET: SANDBOX_SECRET,
+      });
       // Far below the 10 s default timeout: nothing waited for a single call.
       expect(performance.now() - started).to.be.below(5_000);
       expect(result.exitCode).to.equal(1);
@@ -225,11 +218,7 @@ describe("qimen-pact verify (end to end)", () => {
     try {
       const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW]);
       const result = await runCli(
-        [
-          "verify",
-          ...["--provider-base-url", silent.endpoint, "--state-change-url", sandbox.stateChangeUrl.href],
-          ...["--contracts", contract, "--timeout-ms", "400"],
-        ],
+        verifyArgs({ provider: silent.endpoint, states: sandbox.stateChangeUrl.href, contract }, "--timeout-ms", "400"),
         { QIMEN_SECRET: SANDBOX_SECRET },
       );
       expect(result.exitCode).to.equal(1);
@@ -244,37 +233,38 @@ describe("qimen-pact verify (end to end)", () => {
     }
   });
 
-  it("fails every interaction that needs a state when the state-change URL is unreachable", async () => {
+  it("fails every interaction that needs a state when the state-change URL is unreachable, showing no credential of it", async () => {
     const sandbox = await startSandbox();
     try {
-      const result = await runCli(
-        [
-          "verify",
-          "--provider-base-url",
-          sandbox.qimenUrl.href,
-          "--state-change-url",
-          await deadEndpoint(),
-          "--contracts",
-          COMMITTED_CONTRACT,
-        ],
-        { QIMEN_SECRET: SANDBOX_SECRET },
-      );
+      const dead = new URL(await deadEndpoint());
+      const [password, token] = [`pw-${randomBytes(8).toString("hex")}`, `tk-${randomBytes(8).toString("hex")}`];
+      const states = `http://wms:${password}@${dead.host}/pact/provider-states?token=${token}`;
+      const json = join(dir, "verify.json");
+      const result = await runCli(verifyArgs({ provider: sandbox.qimenUrl.href, states }, "--json", json), {
+        QIMEN_SECRET: SANDBOX_SECRET,
+      });
       expect(result.exitCode).to.equal(1);
       expect(verdictLines(result.stdout)).to.deep.equal(
         CONTRACT_DESCRIPTIONS.map((description) => `FAIL ${description}`),
       );
       expect(
-        result.stdout.match(/^ {6}state "[^"]+": state-change URL http:\S+ unreachable: .*ECONNREFUSED/gm),
+        result.stdout.match(
+          /^ {6}state "[^"]+": state-change URL http:\/\/127\.0\.0\.1:\d+\/pact\/provider-states unreachable: .*ECONNREFUSED/gm,
+        ),
       ).to.have.length(7);
+      const everything = [result.stdout, result.stderr, await readFile(json, "utf8")].join("\n");
+      expect([password, token].filter((credential) => everything.includes(credential))).to.deep.equal([]);
       expect(sandbox.log).to.deep.equal([]);
     } finally {
       await sandbox.close();
     }
   });
 
-  it("never shows the secret or a sign sent, even when the WMS echoes them", async () => {
+  it("never shows the secret, a sign sent or the state-change URL's credentials, even when the WMS echoes them", async () => {
     const secret = `CANARY-${randomBytes(16).toString("hex")}`;
+    const [password, token] = [`pw-${randomBytes(8).toString("hex")}`, `tk-${randomBytes(8).toString("hex")}`];
     const signsSent: string[] = [];
+    const teardownsEchoed: string[] = [];
     const echoing = await startVariant({
       name: "echoes the call",
       sandbox: { credentials: { "canary-app": secret } },
@@ -284,20 +274,28 @@ describe("qimen-pact verify (end to end)", () => {
           `<response><flag>failure</flag><code>-1</code><message>got ${call.search} for ${secret}</message></response>`,
         );
       },
+      // A failed teardown is reported with the endpoint's URL and answer.
+      alterStateAnswer: (answer, call) => {
+        if (call.action !== "teardown") return answer;
+        teardownsEchoed.push(call.search);
+        return { status: 500, contentType: "text/plain", body: Buffer.from(`cannot tear down for ${call.search}`) };
+      },
     });
     try {
       const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW, DESCRIPTIONS.WRONG_SIGN]);
       const [junit, json] = [join(dir, "verify.xml"), join(dir, "verify.json")];
+      const states = new URL(echoing.stateChangeUrl);
+      Object.assign(states, { username: "wms", password, search: `token=${token}` });
       const result = await runCli(
-        [
-          "verify",
-          ...["--provider-base-url", echoing.qimenUrl.href, "--state-change-url", echoing.stateChangeUrl.href],
-          ...["--contracts", contract, "--app-key", "canary-app", "--junit", junit, "--json", json],
-        ],
+        verifyArgs(
+          { provider: echoing.qimenUrl.href, states: states.href, contract },
+          ...["--app-key", "canary-app", "--junit", junit, "--json", json],
+        ),
         { QIMEN_SECRET: secret },
       );
       expect(result.exitCode).to.equal(1);
       expect(signsSent).to.have.length(2);
+      expect(teardownsEchoed).to.deep.equal([`token=${token}`, `token=${token}`]);
       const everything = [
         result.stdout,
         result.stderr,
@@ -305,7 +303,11 @@ describe("qimen-pact verify (end to end)", () => {
         await readFile(json, "utf8"),
       ].join("\n");
       expect(everything).to.include("sign=<redacted>");
-      for (const secretValue of [secret, ...signsSent]) expect(everything).not.to.include(secretValue);
+      expect(everything).to.match(
+        /http:\/\/127\.0\.0\.1:\d+\/pact\/provider-states answered HTTP 500: cannot tear down/,
+      );
+      const shown = [secret, password, token, ...signsSent].filter((value) => everything.includes(value));
+      expect(shown).to.deep.equal([]);
     } finally {
       await echoing.close();
     }
@@ -327,15 +329,7 @@ describe("qimen-pact verify (end to end)", () => {
     };
     try {
       const exitCode = await run(
-        [
-          "verify",
-          "--provider-base-url",
-          sandbox.qimenUrl.href,
-          "--state-change-url",
-          sandbox.stateChangeUrl.href,
-          "--contracts",
-          COMMITTED_CONTRACT,
-        ],
+        verifyArgs({ provider: sandbox.qimenUrl.href, states: sandbox.stateChangeUrl.href }),
         io,
       );
       expect({ exitCode, stderr: stderr.join("") }).to.deep.equal({

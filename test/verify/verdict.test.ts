@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import type { ContractInteraction } from "../../provider-verify/contracts.js";
 import type { PactOutcome, PactProblem } from "../../provider-verify/pact-results.js";
+import { consoleResult } from "../../provider-verify/reports.js";
 import type { InteractionResult } from "../../provider-verify/results.js";
 import { judgeInteraction, redactor } from "../../provider-verify/verdict.js";
-import type { DeliveryRecord, RunRecord } from "../../provider-verify/worker-protocol.js";
+import type { DeliveryRecord, RemovedForPact, RunRecord } from "../../provider-verify/worker-protocol.js";
 
 const INTERACTION: ContractInteraction = {
   contract: "c.json",
@@ -20,13 +21,19 @@ const PACT_PASSED: PactOutcome = { passed: true, problems: [] };
 const pactFailed = (...problems: PactProblem[]): PactOutcome => ({ passed: false, problems });
 const FLAG_MISMATCH: PactProblem = { where: "body response/flag (text)", message: 'expected "success", got "failure"' };
 
-function answered(xml: string, bomRemoved = false): DeliveryRecord {
+const NO_SECRETS = redactor([]);
+const FAILURE_EXPECTED: Partial<ContractInteraction> = {
+  expectedFlag: "failure",
+  expectedDetails: ["code", "message"],
+};
+
+function answered(xml: string, removedForPact: readonly RemovedForPact[] = []): DeliveryRecord {
   return {
     delivered: true,
     status: 200,
     headers: [["content-type", "text/xml;charset=utf-8"]],
     body: Buffer.from(xml).toString("base64"),
-    bomRemoved,
+    removedForPact,
   };
 }
 
@@ -45,6 +52,7 @@ function record({
     ],
     pact: PACT_PASSED,
     sensitive: [],
+    relayProblems: [],
     ...overrides,
     ...(answer === null ? {} : { delivery: answer }),
   };
@@ -111,13 +119,85 @@ const CASES: readonly {
   },
   {
     name: "passes an answer with a byte-order mark Pact matched without it, and says so",
-    record: record({ delivery: answered("\uFEFF<response><flag>success</flag></response>", true) }),
+    record: record({ delivery: answered("\uFEFF<response><flag>success</flag></response>", ["byte-order-mark"]) }),
     judged: {
       verdict: "passed",
       reasons: [],
       notes: [
         "the answer starts with a UTF-8 byte-order mark (XML allows it, the ERP client accepts it): Pact matched the document after it",
       ],
+    },
+  },
+  {
+    name: "passes an answer whose root's default namespace Pact matched without, and says so",
+    record: record({
+      delivery: answered('<response xmlns="http://qimen/"><flag>success</flag></response>', ["root-default-namespace"]),
+    }),
+    judged: {
+      verdict: "passed",
+      reasons: [],
+      notes: [
+        "the answer's root declares a default XML namespace (xmlns), which the ERP client ignores: Pact matched the document without it",
+      ],
+    },
+  },
+  {
+    name: "fails a failure whose code and message the ERP client reads as absent (null), though Pact passed",
+    record: record({
+      delivery: answered("<response><flag>failure</flag><code>null</code><message>null</message></response>"),
+    }),
+    interaction: FAILURE_EXPECTED,
+    judged: {
+      verdict: "failed",
+      reasons: (["code", "message"] as const).map((detail) => ({
+        kind: "missing-detail",
+        where: "ERP client",
+        message: `would show no ${detail}: <${detail}> is missing, blank or the literal "null" (which the client reads as absent), where the contract has one`,
+      })),
+      notes: [],
+    },
+  },
+  {
+    name: "reports a blank message Pact already found wrong once",
+    record: record({
+      delivery: answered("<response><flag>failure</flag><code>x</code><message> </message></response>"),
+      pact: pactFailed({ where: "body response/message (text)", message: "Expected '' to match '^\\s*\\S'" }),
+    }),
+    interaction: FAILURE_EXPECTED,
+    judged: {
+      verdict: "failed",
+      reasons: [
+        {
+          kind: "contract-mismatch",
+          where: "body response/message (text)",
+          message: "Expected '' to match '^\\s*\\S'",
+        },
+      ],
+      notes: [],
+    },
+  },
+  {
+    name: "passes a failure with its code and message",
+    record: record({
+      delivery: answered(
+        "<response><flag>failure</flag><code>order-shipped</code><message>too late</message></response>",
+      ),
+    }),
+    interaction: FAILURE_EXPECTED,
+    judged: { verdict: "passed", reasons: [], notes: [] },
+  },
+  {
+    name: "fails an interaction delivered twice, leaving out Pact's findings on the second answer",
+    record: record({
+      relayProblems: ["Pact's verifier asked to deliver this interaction twice"],
+      pact: pactFailed({ where: "HTTP status", message: "expected 200, got 500" }),
+    }),
+    judged: {
+      verdict: "failed",
+      reasons: [
+        { kind: "verifier", where: "verifier", message: "Pact's verifier asked to deliver this interaction twice" },
+      ],
+      notes: [],
     },
   },
   {
@@ -181,7 +261,7 @@ const CASES: readonly {
 describe("verify: the verdict on an interaction", () => {
   for (const { name, record: run, interaction, judged } of CASES) {
     it(name, () => {
-      const { verdict, reasons, notes } = judgeInteraction({ ...INTERACTION, ...interaction }, run);
+      const { verdict, reasons, notes } = judgeInteraction({ ...INTERACTION, ...interaction }, run, NO_SECRETS);
       expect({ verdict, reasons, notes }).to.deep.equal(judged);
     });
   }
@@ -190,6 +270,7 @@ describe("verify: the verdict on an interaction", () => {
     const { response, client, durationMs } = judgeInteraction(
       INTERACTION,
       record({ delivery: answered("<response><flag>success</flag><code>0</code></response>") }),
+      NO_SECRETS,
     );
     expect({ response, client, durationMs }).to.deep.equal({
       response: {
@@ -202,16 +283,42 @@ describe("verify: the verdict on an interaction", () => {
     });
   });
 
-  it("redacts secrets, signs sent and any sign= query value in every string, however deep", () => {
-    const redact = redactor(["s3cret", "ABCDEF0123456789ABCDEF0123456789"]);
+  it("redacts secrets, signs sent and any sign= query value in a text, longest first", () => {
+    const redact = redactor(["s3cret", "s3cret-and-more", "ABCDEF0123456789ABCDEF0123456789", ""]);
     expect(
-      redact({
-        message: "got sign=ABCDEF0123456789ABCDEF0123456789 for s3cret",
-        list: ["?a=1&sign=FFFF0000&b=2", 7, { deep: "s3cret!" }],
+      redact("got sign=ABCDEF0123456789ABCDEF0123456789 for s3cret-and-more and s3cret; ?a=1&sign=FFFF0000&b=2"),
+    ).to.equal("got sign=<redacted> for <redacted> and <redacted>; ?a=1&sign=<redacted>&b=2");
+  });
+
+  it("redacts what came from the provider, never the contract's description, states or params, however short the secret", () => {
+    const interaction: ContractInteraction = {
+      ...INTERACTION,
+      description: "a cancel of an order that exists",
+      states: [{ name: "an order exists", params: { orderCode: "SO-s" } }],
+    };
+    const result = judgeInteraction(
+      interaction,
+      record({
+        stateChanges: [
+          { state: "an order exists", action: "setup" },
+          { state: "an order exists", action: "teardown", failure: "echo: s" },
+        ],
+        delivery: answered("<response><flag>success</flag><code>s</code></response>"),
       }),
-    ).to.deep.equal({
-      message: "got sign=<redacted> for <redacted>",
-      list: ["?a=1&sign=<redacted>&b=2", 7, { deep: "<redacted>!" }],
+      redactor(["s"]),
+    );
+    expect({
+      description: result.description,
+      states: result.states,
+      notes: result.notes,
+      client: result.client,
+      line: consoleResult(result).split("\n")[0],
+    }).to.deep.equal({
+      description: "a cancel of an order that exists",
+      states: [{ name: "an order exists", params: { orderCode: "SO-s" } }],
+      notes: ['teardown of state "an order exists" failed: echo: <redacted>'],
+      client: { accepts: true, flag: "success", code: "<redacted>" },
+      line: "PASS  a cancel of an order that exists  [given an order exists]  12 ms",
     });
   });
 });

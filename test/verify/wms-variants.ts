@@ -10,6 +10,8 @@ export interface WireAnswer {
   readonly status: number;
   readonly contentType: string;
   readonly body: Buffer;
+  /** Headers besides Content-Type and Content-Length, e.g. a redirect's Location. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What a variant knows about the call it answers. */
@@ -22,6 +24,12 @@ export interface CallContext {
   readonly search: string;
   /** The call's HTTP headers, as received. */
   readonly headers: IncomingHttpHeaders;
+}
+
+/** What a variant knows about a state-change call it answers. */
+export interface StateCallContext extends Pick<CallContext, "search" | "headers"> {
+  /** `setup` or `teardown`. */
+  readonly action: string;
 }
 
 /**
@@ -42,6 +50,8 @@ export interface WmsVariant {
   readonly sandbox?: SandboxWmsOptions;
   readonly alterCall?: (body: Buffer) => Buffer;
   readonly alterAnswer?: (answer: WireAnswer, context: CallContext) => WireAnswer;
+  /** Alters the answer of the state-change endpoint, told the state call's query, headers and action. */
+  readonly alterStateAnswer?: (answer: WireAnswer, call: StateCallContext) => WireAnswer;
   readonly fault?: (context: CallContext) => TransportFault | undefined;
 }
 
@@ -66,7 +76,11 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
           outgoing.socket?.destroy();
           return;
         }
-        outgoing.writeHead(answer.status, { "content-type": answer.contentType, "content-length": answer.body.length });
+        outgoing.writeHead(answer.status, {
+          ...answer.headers,
+          "content-type": answer.contentType,
+          "content-length": answer.body.length,
+        });
         if (fault === undefined) {
           outgoing.end(answer.body);
           return;
@@ -88,7 +102,7 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
     const body = Buffer.concat(chunks);
     const url = new URL(incoming.url ?? "/", "http://variant");
     const isState = url.pathname === upstream.stateChangeUrl.pathname;
-    if (isState) rememberState(body);
+    const action = isState ? rememberState(body) : "";
     const target = new URL(url.pathname + url.search, isState ? upstream.stateChangeUrl : upstream.qimenUrl);
     const sent = isState || variant.alterCall === undefined ? body : variant.alterCall(body);
     const response = await request(target, {
@@ -101,7 +115,10 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
       contentType: String(response.headers["content-type"] ?? ""),
       body: Buffer.from(await response.body.arrayBuffer()),
     };
-    if (isState) return { answer };
+    if (isState) {
+      const call = { search: url.search.slice(1), headers: incoming.headers, action };
+      return { answer: variant.alterStateAnswer === undefined ? answer : variant.alterStateAnswer(answer, call) };
+    }
     const orderCode = orderCodeOf(body);
     const context: CallContext = {
       orderCode,
@@ -116,12 +133,14 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
     };
   }
 
-  function rememberState(body: Buffer): void {
+  /** Remembers the status a setup gives its order; resolves to the call's action. */
+  function rememberState(body: Buffer): string {
     const change = JSON.parse(body.toString("utf8")) as { action?: string; params?: Record<string, unknown> };
     const { orderCode, status } = change.params ?? {};
     if (change.action === "setup" && typeof orderCode === "string" && typeof status === "string") {
       statusByOrder.set(orderCode, status);
     }
+    return change.action ?? "";
   }
 
   front.listen(0, "127.0.0.1");
