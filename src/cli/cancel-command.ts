@@ -9,11 +9,19 @@ import { DELIVERY_MEANINGS, QimenDeliveryError } from "../client/delivery-error.
 import type { OrderCancelRequest } from "../protocol/model.js";
 import { isKnownOrderType, ORDER_TYPE_CODES } from "../protocol/order-types.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
-import { EXIT, parseCommandArgs, requireOption, UsageError, type CliIo, type Command } from "./command.js";
-import { SECRET_ENV } from "./sign-command.js";
-
-const APP_KEY_ENV = "QIMEN_APP_KEY";
-const CUSTOMER_ID_ENV = "QIMEN_CUSTOMER_ID";
+import {
+  APP_KEY_ENV,
+  CUSTOMER_ID_ENV,
+  EXIT,
+  numericFlag,
+  parseCommandArgs,
+  printable,
+  requireOption,
+  SECRET_ENV,
+  UsageError,
+  type CliIo,
+  type Command,
+} from "./command.js";
 
 const help = `Usage: qimen-pact cancel --url URL --app-key K --secret S --customer-id C
                          --warehouse-code W --order-code O [options]
@@ -48,10 +56,13 @@ Exit codes:
   0  flag=success: the WMS cancelled the document (or had cancelled it before)
   1  flag=failure: the WMS refused, e.g. already shipped; its code and message say why
   2  usage error
-  3  no answer from the WMS: a gateway error (TOP*), a transport failure, a status other than 200
-     or an unreadable body. The output names the Qimen isp.http-* meaning where one applies and
-     the delivery outcome: not-reached (safe to send again), maybe-applied (repeating is safe:
-     cancel is idempotent) or unknown (check the document in the WMS).
+  3  no answer from the WMS: a gateway error (TOP*), a transport failure (a TLS handshake failure
+     counts as not-reached), a status other than 200 or an unreadable body. The output names the
+     Qimen isp.http-* meaning where one applies and the delivery outcome: not-reached (safe to send
+     again), maybe-applied (repeating is safe: cancel is idempotent) or unknown (check the document
+     in the WMS).
+  130 interrupted (Ctrl-C, SIGINT or SIGTERM): the output is an error coded QIMEN_ABORTED with the
+     delivery outcome, unknown once the request may have been sent.
 
 JSON output (--json):
   {"outcome":"success"|"failure","response":{"flag":…,"code":…,"message":…,"source":"wms"},"warnings":[…]}
@@ -109,8 +120,9 @@ export const cancelCommand: Command = {
       secret: requireOption(values.secret, "--secret", io, SECRET_ENV),
       customerId: requireOption(values["customer-id"], "--customer-id", io, CUSTOMER_ID_ENV),
       methodName: methodName(values["method-name"]),
-      connectTimeoutMs: milliseconds(values["connect-timeout-ms"], "--connect-timeout-ms", DEFAULT_CONNECT_TIMEOUT_MS),
-      readTimeoutMs: milliseconds(values["read-timeout-ms"], "--read-timeout-ms", DEFAULT_READ_TIMEOUT_MS),
+      connectTimeoutMs:
+        milliseconds(values["connect-timeout-ms"], "--connect-timeout-ms") ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      readTimeoutMs: milliseconds(values["read-timeout-ms"], "--read-timeout-ms") ?? DEFAULT_READ_TIMEOUT_MS,
     });
 
     const warnings =
@@ -120,7 +132,7 @@ export const cancelCommand: Command = {
     for (const warning of warnings) io.stderr(`qimen-pact cancel: warning: ${warning}\n`);
 
     try {
-      const result = await client.cancelOrder(request);
+      const result = await client.cancelOrder(request, { signal: io.signal });
       if (values.json === true) io.stdout(`${JSON.stringify({ ...resultJson(result), warnings })}\n`);
       else io.stdout(`${resultText(result, request.orderCode)}\n`);
       return result.ok ? EXIT.ok : EXIT.failed;
@@ -128,7 +140,7 @@ export const cancelCommand: Command = {
       if (!(error instanceof QimenDeliveryError)) throw error;
       if (values.json === true) io.stdout(`${JSON.stringify({ ...errorJson(error), warnings })}\n`);
       else io.stderr(errorText(error));
-      return EXIT.transport;
+      return error.code === "QIMEN_ABORTED" ? EXIT.interrupted : EXIT.transport;
     } finally {
       await client.close();
     }
@@ -153,22 +165,23 @@ function methodName(value = "long"): MethodNameForm {
   throw new UsageError(`--method-name must be long or short, got "${value}"`);
 }
 
-function milliseconds(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = /^[0-9]+$/.test(value) ? Number(value) : 0;
-  if (parsed <= 0 || !Number.isSafeInteger(parsed)) {
-    throw new UsageError(`${flag} must be a positive whole number of milliseconds, got "${value}"`);
-  }
-  return parsed;
+function milliseconds(value: string | undefined, flag: string): number | undefined {
+  return value === undefined
+    ? undefined
+    : numericFlag(value, flag, { expected: "a positive whole number of milliseconds" });
 }
 
 function resultJson(result: CancelResult): object {
   return { outcome: result.ok ? "success" : "failure", response: result.response };
 }
 
+/** The WMS's code and message come from the remote side: printed escaped, never as raw control characters. */
 function resultText(result: CancelResult, orderCode: string): string {
   const { code, message } = result.response;
-  const details = [code === undefined ? [] : [`code ${code}`], message === undefined ? [] : [`message "${message}"`]]
+  const details = [
+    code === undefined ? [] : [`code ${printable(code)}`],
+    message === undefined ? [] : [`message "${printable(message)}"`],
+  ]
     .flat()
     .join(", ");
   const said = details === "" ? "" : ` (${details})`;
@@ -193,5 +206,5 @@ function errorJson(error: QimenDeliveryError): object {
 
 function errorText(error: QimenDeliveryError): string {
   const isp = error.ispCode === undefined ? "" : `, ${error.ispCode}`;
-  return `qimen-pact cancel: ${error.code}: ${error.message}\ndelivery: ${error.delivery}${isp}\n`;
+  return `qimen-pact cancel: ${error.code}: ${printable(error.message)}\ndelivery: ${error.delivery}${isp}\n`;
 }

@@ -1,5 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
+/** Environment variables the commands read their credentials from when the flag is not given. */
+export const APP_KEY_ENV = "QIMEN_APP_KEY";
+export const SECRET_ENV = "QIMEN_SECRET";
+export const CUSTOMER_ID_ENV = "QIMEN_CUSTOMER_ID";
+
 /** Everything a command touches outside itself, injected so tests need no globals. */
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -19,8 +24,8 @@ export interface Command {
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 
-/** Exit codes shared by every command. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, transport: 3 } as const;
+/** Exit codes shared by every command; `interrupted` (128 + SIGINT, as shells report it) when SIGINT/SIGTERM cut a command short. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, transport: 3, interrupted: 130 } as const;
 
 /** A mistake in how the command was called: main prints it with a pointer to --help and exits 2. */
 export class UsageError extends Error {
@@ -49,4 +54,39 @@ export function requireOption(value: string | undefined, flag: string, io: CliIo
     throw new UsageError(`missing ${flag}${envName === undefined ? "" : ` (or set ${envName})`}`);
   }
   return resolved;
+}
+
+/** What a numeric flag accepts; by default positive whole numbers up to Number.MAX_SAFE_INTEGER. */
+export interface NumericFlag {
+  /** Completes "--flag must be …" in the usage error, e.g. "a positive whole number of milliseconds". */
+  readonly expected: string;
+  /** Accept decimal fractions such as 0.5. */
+  readonly fractional?: boolean;
+  readonly allowZero?: boolean;
+  readonly max?: number;
+}
+
+const WHOLE_NUMBER = /^[0-9]+$/;
+const DECIMAL_NUMBER = /^[0-9]+(\.[0-9]+)?$/;
+
+/**
+ * The value of a numeric flag, or a UsageError naming the flag. Only plain decimal digits count
+ * (no signs, exponents, hex or blanks), and the value must be finite: 300 digits are Infinity.
+ */
+export function numericFlag(text: string, flag: string, rule: NumericFlag): number {
+  const value = (rule.fractional === true ? DECIMAL_NUMBER : WHOLE_NUMBER).test(text) ? Number(text) : Number.NaN;
+  const inRange =
+    Number.isFinite(value) &&
+    (rule.allowZero === true ? value >= 0 : value > 0) &&
+    value <= (rule.max ?? Number.MAX_SAFE_INTEGER);
+  if (!inRange) throw new UsageError(`${flag} must be ${rule.expected}, got "${text}"`);
+  return value;
+}
+
+/** Control characters, and Unicode's bidirectional overrides, which could rewrite a terminal's display. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text from the remote side made safe for a terminal: each control character shown escaped, as \u001b. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

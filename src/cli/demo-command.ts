@@ -1,7 +1,6 @@
 import { shippedContractsDir } from "../../provider-verify/package-paths.js";
 import { createSandboxWms, SANDBOX_APP_KEY, SANDBOX_SECRET } from "../wms/sandbox.js";
-import { parseCommandArgs, type Command } from "./command.js";
-import { SECRET_ENV } from "./sign-command.js";
+import { parseCommandArgs, SECRET_ENV, type Command } from "./command.js";
 import { verifyCommand } from "./verify-command.js";
 
 const help = `Usage: qimen-pact demo [--contracts DIR|FILE]... [--junit FILE] [--json FILE]

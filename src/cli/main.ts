@@ -50,21 +50,36 @@ export async function run(
   }
 }
 
+/**
+ * Writes to one of the process's streams until the first error on it, then drops what follows:
+ * a reader that went away (EPIPE, as in `qimen-pact wms | head -1`) must not crash a running
+ * server, and a broken stream has nobody left to tell.
+ */
+function streamWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  let broken = false;
+  stream.on("error", () => {
+    broken = true;
+  });
+  return (text) => {
+    if (!broken) stream.write(text);
+  };
+}
+
 async function main(): Promise<void> {
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const io: CliIo = {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: streamWriter(process.stdout),
+    stderr: streamWriter(process.stderr),
     env: process.env,
     signal: controller.signal,
   };
   try {
     process.exitCode = await run(process.argv.slice(2), io);
   } catch (error) {
-    process.stderr.write(
+    io.stderr(
       `qimen-pact: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
     process.exitCode = EXIT.failed;

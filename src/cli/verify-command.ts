@@ -16,8 +16,7 @@ import { parseQimenEndpoint } from "../client/qimen-client.js";
 import { isQimenError } from "../protocol/errors.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
 import { EXIT, parseCommandArgs, requireOption, UsageError, type CliIo, type Command } from "./command.js";
-import { SECRET_ENV } from "./sign-command.js";
-import { APP_KEY_ENV, CUSTOMER_ID_ENV } from "./wms-command.js";
+import { APP_KEY_ENV, CUSTOMER_ID_ENV, SECRET_ENV } from "./command.js";
 
 const help = `Usage: qimen-pact verify --provider-base-url URL [--contracts DIR|FILE]... [--app-key K --secret S
                          --customer-id C] [--state-change-url URL] [--method-name short|long]

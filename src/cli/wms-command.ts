@@ -9,11 +9,17 @@ import {
   SANDBOX_SECRET,
   type SandboxWms,
 } from "../wms/sandbox.js";
-import { EXIT, parseCommandArgs, UsageError, type CliIo, type Command } from "./command.js";
-import { SECRET_ENV } from "./sign-command.js";
-
-export const APP_KEY_ENV = "QIMEN_APP_KEY";
-export const CUSTOMER_ID_ENV = "QIMEN_CUSTOMER_ID";
+import {
+  APP_KEY_ENV,
+  CUSTOMER_ID_ENV,
+  EXIT,
+  numericFlag,
+  parseCommandArgs,
+  SECRET_ENV,
+  UsageError,
+  type CliIo,
+  type Command,
+} from "./command.js";
 /** First line on stdout, followed by the Qimen URL: scripts wait for it and parse the URL. */
 export const LISTENING_PREFIX = "qimen sandbox WMS listening on ";
 
@@ -82,8 +88,16 @@ export const wmsCommand: Command = {
       },
       strict: true,
     });
-    const port = parsePort(values.port);
-    const timestampWindowMs = parseWindowMinutes(values["timestamp-window-minutes"]) * 60_000;
+    const port = numericFlag(values.port, "--port", {
+      expected: "an integer from 0 to 65535 (0 picks a free port)",
+      allowZero: true,
+      max: 65535,
+    });
+    const windowMinutes = numericFlag(values["timestamp-window-minutes"], "--timestamp-window-minutes", {
+      expected: "a positive number of minutes",
+      fractional: true,
+    });
+    const timestampWindowMs = windowMinutes * 60_000;
     const credentials = resolveCredentials(values["app-key"], values.secret, io);
     const customerId = optionalSetting(values["customer-id"], "--customer-id", io.env[CUSTOMER_ID_ENV]);
     const verifySignatures = !values["insecure-skip-signature-check"];
@@ -103,8 +117,10 @@ export const wmsCommand: Command = {
         ...(customerId === undefined ? {} : { customerId }),
       });
     } catch (error) {
-      // Every other option is checked above; what is left is the path.
-      throw new UsageError(`--path: ${(error as Error).message}`);
+      // Every other option is checked above; what is left is the path. Anything but the option
+      // checks' TypeError is a bug, no usage error.
+      if (!(error instanceof TypeError)) throw error;
+      throw new UsageError(`--path: ${error.message}`);
     }
     let urls;
     try {
@@ -120,20 +136,6 @@ export const wmsCommand: Command = {
     return EXIT.ok;
   },
 };
-
-function parsePort(text: string): number {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(port <= 65535))
-    throw new UsageError(`--port must be an integer from 0 to 65535 (0 picks a free port), got "${text}"`);
-  return port;
-}
-
-function parseWindowMinutes(text: string): number {
-  const minutes = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(minutes > 0))
-    throw new UsageError(`--timestamp-window-minutes must be a positive number of minutes, got "${text}"`);
-  return minutes;
-}
 
 /** A flag, else its environment variable; undefined when neither is set. An empty flag is a mistake. */
 function optionalSetting(flag: string | undefined, name: string, fromEnv: string | undefined): string | undefined {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { decodeCancelRequest, verifySign } from "../../src/index.js";
-import { runCli, type CliOutcome } from "../support/fake-io.js";
+import { decodeCancelRequest, DELIVERY_MEANINGS, verifySign, type DeliveryOutcome } from "../../src/index.js";
+import { run } from "../../src/cli/main.js";
+import { recordingIo, runCli, type CliOutcome } from "../support/fake-io.js";
 import {
   answer,
   deadEndpoint,
@@ -12,6 +13,12 @@ import {
   type ReceivedRequest,
   type Responder,
 } from "../support/loopback-server.js";
+import {
+  selfSignedCertificate,
+  startRawServer,
+  startUntrustedTlsServer,
+  type OddServer,
+} from "../support/odd-servers.js";
 
 const SECRET = `canary-${randomBytes(12).toString("hex")}`;
 const SUCCESS = qimenResponse("success", "0", "ok");
@@ -51,8 +58,12 @@ function printedJson(result: CliOutcome): { json: Record<string, unknown>; error
   return { json: { ...json, error: rest }, errorMessage: message };
 }
 
+let certificate: ReturnType<typeof selfSignedCertificate> | undefined;
+/** Made once, on first use: openssl takes a moment. */
+const untrustedCertificate = () => (certificate ??= selfSignedCertificate());
+
 describe("qimen-pact cancel", () => {
-  const servers: LoopbackServer[] = [];
+  const servers: (LoopbackServer | OddServer)[] = [];
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((server) => server.close()));
   });
@@ -61,6 +72,12 @@ describe("qimen-pact cancel", () => {
     const server = await startLoopbackServer(responder);
     servers.push(server);
     return server;
+  }
+
+  async function serveOddly(start: () => Promise<OddServer>): Promise<string> {
+    const server = await start();
+    servers.push(server);
+    return server.endpoint;
   }
 
   interface Scenario {
@@ -175,6 +192,48 @@ describe("qimen-pact cancel", () => {
         stderr: /^qimen-pact cancel: QIMEN_READ_TIMEOUT: .*\ndelivery: maybe-applied, isp\.http-read-timeout\n$/,
       }),
     },
+    {
+      name: "an answer that is not HTTP",
+      start: () => serveOddly(() => startRawServer("SSH-2.0-OpenSSH_9.6\r\n")),
+      exitCode: 3,
+      json: (endpoint) => ({
+        outcome: "error",
+        error: {
+          code: "QIMEN_CONNECTION_CLOSED",
+          delivery: "unknown",
+          ispCode: "isp.http-closed",
+          meaning: "whether the WMS applied the cancel is unknown; check the order in the WMS or repeat the cancel",
+          context: { endpoint, attempt: 1, errno: "HTTPParserError" },
+        },
+        warnings: [],
+      }),
+      errorMessage: /the answer was not HTTP \(HTTPParserError\)/,
+      text: () => ({
+        stdout: "",
+        stderr: /^qimen-pact cancel: QIMEN_CONNECTION_CLOSED: .*\ndelivery: unknown, isp\.http-closed\n$/,
+      }),
+    },
+    {
+      name: "a TLS certificate nobody trusts",
+      start: async () => {
+        const credentials = await untrustedCertificate();
+        return serveOddly(() => startUntrustedTlsServer(credentials));
+      },
+      exitCode: 3,
+      json: (endpoint) => ({
+        ...refusedConnectionJson(endpoint),
+        error: {
+          ...refusedConnectionJson(endpoint).error,
+          context: { endpoint, attempt: 1, errno: "DEPTH_ZERO_SELF_SIGNED_CERT" },
+        },
+      }),
+      errorMessage: /the TLS handshake failed \(DEPTH_ZERO_SELF_SIGNED_CERT\)/,
+      text: () => ({
+        stdout: "",
+        stderr:
+          /^qimen-pact cancel: QIMEN_CONNECTION_REFUSED: .*\ndelivery: not-reached, isp\.http-connection-refuse\n$/,
+      }),
+    },
   ];
 
   async function runScenario(scenario: Scenario, ...mode: string[]): Promise<{ endpoint: string; result: CliOutcome }> {
@@ -212,6 +271,87 @@ describe("qimen-pact cancel", () => {
         else expect(result.stderr).to.match(stderr);
       });
     }
+  });
+
+  describe("interrupted (SIGINT/SIGTERM abort the io signal)", () => {
+    const interruptions: {
+      name: string;
+      responder: (abort: () => void) => Responder;
+      before: boolean;
+      delivery: string;
+      sent: number;
+    }[] = [
+      { name: "before sending", responder: () => answer(SUCCESS), before: true, delivery: "not-reached", sent: 0 },
+      {
+        name: "while the WMS holds the request",
+        responder: (abort) => () => abort(),
+        before: false,
+        delivery: "unknown",
+        sent: 1,
+      },
+    ];
+    for (const { name, responder, before, delivery, sent } of interruptions) {
+      it(`exits 130 when interrupted ${name}, printing QIMEN_ABORTED with delivery ${delivery}`, async () => {
+        const io = recordingIo();
+        const server = await serve(responder(io.abort));
+        if (before) io.abort();
+        const exitCode = await run(cancelArgs(server.endpoint, "--json"), io);
+        const { json } = printedJson({ exitCode, stdout: io.out(), stderr: io.err() });
+        expect({ exitCode, stderr: io.err(), json, sent: server.received.length }).to.deep.equal({
+          exitCode: 130,
+          stderr: "",
+          json: {
+            outcome: "error",
+            error: {
+              code: "QIMEN_ABORTED",
+              delivery,
+              meaning: DELIVERY_MEANINGS[delivery as DeliveryOutcome],
+              context: { endpoint: server.endpoint, attempt: 1 },
+            },
+            warnings: [],
+          },
+          sent,
+        });
+      });
+    }
+
+    it("says so in text mode too", async () => {
+      const io = recordingIo();
+      const server = await serve(() => io.abort());
+      const exitCode = await run(cancelArgs(server.endpoint), io);
+      expect({ exitCode, stdout: io.out(), stderr: io.err() }).to.deep.equal({
+        exitCode: 130,
+        stdout: "",
+        stderr:
+          `qimen-pact cancel: QIMEN_ABORTED: order.cancel to ${server.endpoint} was aborted while the request was on its way; ` +
+          `unknown: ${DELIVERY_MEANINGS.unknown}\ndelivery: unknown\n`,
+      });
+    });
+  });
+
+  describe("text from the WMS", () => {
+    // XML cannot carry ESC or most C0 controls, but it can carry CR, LF, the C1 controls (U+009B
+    // is a one-character CSI to many terminals) and Unicode's direction overrides.
+    it("is printed with control characters escaped, so no escape sequence reaches the terminal", async () => {
+      const hostile = qimenResponse("failure", "E\u0085", "\u009b2Jshipped&#13;&#10;forged line\u202e");
+      const server = await serve(answer(hostile));
+      const result = await runCli(cancelArgs(server.endpoint));
+      expect(result).to.deep.equal({
+        exitCode: 1,
+        stdout:
+          "failure: the WMS refused to cancel order SO1 (code E\\u0085, " +
+          'message "\\u009b2Jshipped\\u000d\\u000aforged line\\u202e")\n',
+        stderr: "",
+      });
+    });
+
+    it("is escaped in errors that quote the gateway", async () => {
+      const server = await serve(
+        answer(qimenResponse("failure", "TOP15", "Remote service error\u009b31m | isp.http-closed")),
+      );
+      const result = await runCli(cancelArgs(server.endpoint));
+      expect(result.stderr).to.include("Remote service error\\u009b31m | isp.http-closed").and.not.include("\u009b");
+    });
   });
 
   describe("the cancel it sends", () => {
@@ -368,6 +508,7 @@ describe("qimen-pact cancel", () => {
       ...["--url", "--app-key", "--secret", "--customer-id", "--warehouse-code", "--order-code", "--owner-code"],
       ...["--order-id", "--order-type", "--cancel-reason", "--method-name", "--json", "QIMEN_APP_KEY", "QIMEN_SECRET"],
       ...["QIMEN_CUSTOMER_ID", "flag=success", "flag=failure", "not-reached", "maybe-applied", "isp.http-*"],
+      ...["130 interrupted", "QIMEN_ABORTED", "TLS handshake"],
     ];
     expect(result.exitCode).to.equal(0);
     for (const mention of expectedMentions) expect(result.stdout).to.include(mention);

@@ -52,6 +52,25 @@ describe("qimen-pact sign", () => {
     );
   });
 
+  // Independent references: printf '%s' '<signed string>' | openssl dgst -md5 -hmac helloworld (or -sha256).
+  const hmacVectors: { signMethod: string; sign: string }[] = [
+    { signMethod: "hmac", sign: "D56D7858309C31B6251083A874D48273" },
+    { signMethod: "hmac-sha256", sign: "04DB15AD0774D5CFCE2C837DE43E3FCEA9011ED74F3038FB6AB5F3C4CEA119E8" },
+  ];
+  for (const { signMethod, sign } of hmacVectors) {
+    it(`signs with --sign-method ${signMethod}, the secret as key and not in the signed string`, async () => {
+      const params = TOP_VECTOR_PARAMS.map((param) =>
+        param === "sign_method=md5" ? `sign_method=${signMethod}` : param,
+      );
+      const result = await runCli(["sign", "--secret", "helloworld", "--sign-method", signMethod, ...params]);
+      expect(result).to.deep.equal({
+        exitCode: 0,
+        stdout: `${sign}\n${TOP_VECTOR_SIGNED.replace("sign_methodmd5", `sign_method${signMethod}`)}\n`,
+        stderr: "",
+      });
+    });
+  }
+
   const usageErrors: { argv: string[]; message: RegExp }[] = [
     { argv: ["sign", ...TOP_VECTOR_PARAMS], message: /missing --secret \(or set QIMEN_SECRET\)/ },
     {

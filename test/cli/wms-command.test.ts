@@ -217,6 +217,12 @@ describe("qimen-pact wms", () => {
       args: ["--timestamp-window-minutes=-5"],
       message: '--timestamp-window-minutes must be a positive number of minutes, got "-5"',
     },
+    {
+      // 300 digits parse to Infinity: still this flag's mistake, not the path's.
+      args: ["--timestamp-window-minutes", "9".repeat(300)],
+      message: `--timestamp-window-minutes must be a positive number of minutes, got "${"9".repeat(300)}"`,
+    },
+    { args: ["--port", "1e3"], message: '--port must be an integer from 0 to 65535 (0 picks a free port), got "1e3"' },
     { args: ["--app-key", "k"], message: "--app-key and --secret go together: missing --secret (or set QIMEN_SECRET)" },
     {
       args: [],
