@@ -116,6 +116,17 @@ function createParser(maxDepth: number): XMLParser {
   });
 }
 
+/*
+ * One parser per depth limit (at most MAX_XML_DEPTH of them): building one costs about as much as
+ * parsing a whole order.cancel body, and parse() keeps no state between documents.
+ */
+const parsersByDepth = new Map<number, XMLParser>();
+function parserFor(maxDepth: number): XMLParser {
+  const parser = parsersByDepth.get(maxDepth) ?? createParser(maxDepth);
+  parsersByDepth.set(maxDepth, parser);
+  return parser;
+}
+
 const XML_ENTITIES: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 const ENTITY_REFERENCE = /&([^;&\s]*);?/g;
 
@@ -215,7 +226,7 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
   const illegal = illegalXmlChar(text);
   let nodes: OrderedNode[];
   try {
-    nodes = createParser(limits.maxDepth).parse(text) as OrderedNode[];
+    nodes = parserFor(limits.maxDepth).parse(text) as OrderedNode[];
   } catch (cause) {
     const message = truncate(cause instanceof Error ? cause.message : String(cause));
     if (/nest/i.test(message)) {
