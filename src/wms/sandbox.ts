@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { encodeResponse } from "../protocol/response-codec.js";
+import { QIMEN_CONTENT_TYPE } from "../protocol/system-params.js";
 import { DEFAULT_XML_LIMITS, type XmlLimits } from "../protocol/xml.js";
 import { readBody, type BodyReadResult } from "./body-reader.js";
 import { formatLogLine, xmlSafeText, type LogFields } from "./log-line.js";
@@ -18,7 +19,6 @@ export const DEFAULT_TIMESTAMP_WINDOW_MS = 10 * 60 * 1000;
 export const INSECURE_WARNING =
   "WARNING: signature checks are OFF (test only): any caller can cancel any order. Never expose this sandbox.";
 
-const QIMEN_CONTENT_TYPE = "text/xml;charset=utf-8";
 const STATE_CHANGE_MAX_BYTES = 64 * 1024;
 /** An oversize upload is read and discarded up to this much so its sender still sees the answer. */
 const DISCARD_BYTES = 1024 * 1024;
