@@ -1,3 +1,4 @@
+import { printable } from "../src/cli/command.js";
 import { describeStates, type InteractionResult, type VerificationReport } from "./results.js";
 
 /** The run's first console line: what is verified against what. */
@@ -7,15 +8,16 @@ export function consoleHeader(target: {
   readonly contracts: readonly string[];
 }): string {
   const method = target.methodName === "long" ? "taobao.qimen.order.cancel" : "order.cancel";
-  return `Verifying ${target.providerUrl} (method ${method}) against ${target.contracts.join(", ")}\n`;
+  return `${printable(`Verifying ${target.providerUrl} (method ${method}) against ${target.contracts.join(", ")}`)}\n`;
 }
 
 /**
  * One line per interaction (verdict, description, state, duration), then for a failure each
- * reason in plain words, the state's params and the answer received.
+ * reason in plain words, the state's params and the answer received. Control characters (an ESC
+ * in a WMS's message, a newline that would fake a line of its own) are shown escaped, as \u001b.
  */
 export function consoleResult(result: InteractionResult): string {
-  const line = `${result.verdict === "passed" ? "PASS" : "FAIL"}  ${[result.description, circumstances(result), `${result.durationMs} ms`].filter((part) => part !== "").join("  ")}\n`;
+  const line = `${result.verdict === "passed" ? "PASS" : "FAIL"}  ${[result.description, circumstances(result), `${result.durationMs} ms`].filter((part) => part !== "").join("  ")}`;
   const details = [
     ...result.reasons.map((reason) => `${reason.where}: ${reason.message}`),
     ...(result.verdict === "failed" && result.states.length > 0 ? [`state: ${describeStates(result.states)}`] : []),
@@ -26,14 +28,15 @@ export function consoleResult(result: InteractionResult): string {
       : []),
     ...result.notes.map((note) => `note: ${note}`),
   ];
-  return line + details.map((detail) => `      ${detail}\n`).join("");
+  return [line, ...details.map((detail) => `      ${detail}`)].map((text) => `${printable(text)}\n`).join("");
 }
 
 export function consoleSummary(report: VerificationReport): string {
   const { total, passed, failed } = report.summary;
   const seconds = (report.durationMs / 1000).toFixed(1);
   const verdict = failed === 0 ? "PASSED" : "FAILED";
-  const unreachable = report.unreachable === undefined ? "" : `Provider unreachable: ${report.unreachable}\n`;
+  const unreachable =
+    report.unreachable === undefined ? "" : `${printable(`Provider unreachable: ${report.unreachable}`)}\n`;
   return `${unreachable}${total} interactions: ${passed} passed, ${failed} failed (${seconds} s). ${verdict}\n`;
 }
 

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { loadContracts, requiredStates, type Contract } from "../../provider-verify/contracts.js";
+import { loadContracts, missingStateChangeUrl, type Contract } from "../../provider-verify/contracts.js";
 import { shippedContractsDir } from "../../provider-verify/package-paths.js";
 import {
   consoleHeader,
@@ -11,12 +11,22 @@ import {
 } from "../../provider-verify/reports.js";
 import type { VerificationReport } from "../../provider-verify/results.js";
 import { MAX_SHARD_SIZE } from "../../provider-verify/shards.js";
-import { DEFAULT_TIMEOUT_MS, verifyProvider } from "../../provider-verify/verify-provider.js";
+import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, verifyProvider } from "../../provider-verify/verify-provider.js";
 import { parseQimenEndpoint } from "../client/qimen-client.js";
 import { isQimenError } from "../protocol/errors.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
-import { EXIT, parseCommandArgs, requireOption, UsageError, type CliIo, type Command } from "./command.js";
-import { APP_KEY_ENV, CUSTOMER_ID_ENV, SECRET_ENV } from "./command.js";
+import {
+  APP_KEY_ENV,
+  CUSTOMER_ID_ENV,
+  EXIT,
+  numericFlag,
+  parseCommandArgs,
+  requireOption,
+  SECRET_ENV,
+  UsageError,
+  type CliIo,
+  type Command,
+} from "./command.js";
 
 const help = `Usage: qimen-pact verify --provider-base-url URL [--contracts DIR|FILE]... [--app-key K --secret S
                          --customer-id C] [--state-change-url URL] [--method-name short|long]
@@ -33,8 +43,10 @@ sign: the WMS must answer it with failure (Qimen's go-live signature check).
 
 Every answer is judged twice: by Pact's matcher against the contract, and by the ERP client's own
 decoder. An interaction fails when Pact finds a mismatch, when the ERP client would reject the
-answer (e.g. a duplicated <flag>), or when it would read another flag than the contract's. A
-leading UTF-8 byte-order mark is no failure: XML allows it and the client accepts it.
+answer (e.g. a duplicated <flag>), when it would read another flag than the contract's, or when
+it would show no code or message where the contract has one (blank, or the literal "null"). A
+leading UTF-8 byte-order mark and a default namespace on the root (<response xmlns="...">) are no
+failure: XML allows them and the client accepts them (the report notes them).
 
 Speed: the interactions are verified in shards by parallel worker processes (--jobs). Against a
 plain-http provider and state-change URL the workers also skip parsing the system certificate
@@ -59,7 +71,7 @@ Options:
   --method-name short|long  method sent: short = order.cancel (default, what WMS-side code routes
                             on, as the gateway delivers it), long = taobao.qimen.order.cancel
   --timeout-ms N            deadline of each HTTP call and of the reachability check
-                            (default ${DEFAULT_TIMEOUT_MS})
+                            (default ${DEFAULT_TIMEOUT_MS}, at most ${MAX_TIMEOUT_MS}, Node's longest timer)
   --jobs N                  worker processes verifying in parallel (default: the number of CPU
                             cores). The interactions are split into shards of at most
                             ${MAX_SHARD_SIZE}, each verified by one Pact run, and the shards are
@@ -75,7 +87,10 @@ Options:
 
 Output: one line per interaction (PASS/FAIL, description, provider state, duration); under a
 failure, the reasons in plain words (expected vs actual, element path), the state's params and the
-answer received; then a summary. No secret or sign is ever printed or written.
+answer received; then a summary. Control characters the WMS sent are shown escaped (\\u001b).
+The secret, the signs sent and the password and query values of --state-change-url are never
+printed or written: they are masked as <redacted> in everything the WMS or the wire produced,
+however short they are; the contract's own descriptions and states are shown as written.
 
 Exit codes:
   0  every interaction passed
@@ -122,19 +137,19 @@ export const verifyCommand: Command = {
         `--method-name must be short (order.cancel) or long (taobao.qimen.order.cancel), got "${methodName}"`,
       );
     }
-    const timeoutMs = positiveInteger(values["timeout-ms"], "--timeout-ms", "of milliseconds");
-    const jobs = positiveInteger(values.jobs, "--jobs", "of worker processes");
+    const timeoutMs = numericFlag(values["timeout-ms"], "--timeout-ms", {
+      expected: `a positive whole number of milliseconds, at most ${MAX_TIMEOUT_MS}`,
+      max: MAX_TIMEOUT_MS,
+    });
+    const jobs = numericFlag(values.jobs, "--jobs", { expected: "a positive whole number of worker processes" });
     const stateChangeUrl = values["state-change-url"];
     if (stateChangeUrl !== undefined && !isHttpUrl(stateChangeUrl)) {
       throw new UsageError(`--state-change-url must be an absolute http(s) URL, got "${stateChangeUrl}"`);
     }
     const contracts = await readContracts(values.contracts ?? [shippedContractsDir()]);
-    const states = requiredStates(contracts);
-    if (stateChangeUrl === undefined && states.length > 0) {
-      throw new UsageError(
-        `the contracts need provider states (${states.map((state) => `"${state}"`).join(", ")}): pass --state-change-url, the WMS's Pact state-change endpoint (see --help)`,
-      );
-    }
+    // Checked here as well as by verifyProvider, so it is a usage error (exit 2) and nothing is printed first.
+    const noStateChangeUrl = missingStateChangeUrl(contracts, stateChangeUrl, "--state-change-url");
+    if (noStateChangeUrl !== undefined) throw new UsageError(noStateChangeUrl);
     const appKey = optional(values["app-key"] ?? io.env[APP_KEY_ENV]);
     const customerId = optional(values["customer-id"] ?? io.env[CUSTOMER_ID_ENV]);
 
@@ -178,14 +193,6 @@ function urlOption(value: string, flag: string): URL {
   } catch (error) {
     throw new UsageError(`${flag}: ${(error as Error).message.replace(/^endpoint /, "")}`);
   }
-}
-
-function positiveInteger(value: string, flag: string, unit: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number <= 0 || !Number.isSafeInteger(number)) {
-    throw new UsageError(`${flag} must be a positive whole number ${unit}, got "${value}"`);
-  }
-  return number;
 }
 
 function isHttpUrl(value: string): boolean {

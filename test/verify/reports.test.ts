@@ -52,10 +52,29 @@ describe("verify: reports", () => {
       [
         'FAIL  a cancel "signed" with the wrong secret  [given an order exists; sent with a wrong sign]  1234 ms',
         '      body response/flag (text): expected "failure", got "success"',
-        "      ERP client: would reject this answer: <flag> & more \u0001 😀",
+        "      ERP client: would reject this answer: <flag> & more \\u0001 😀",
         "      state: an order exists (orderCode=SO-1, status=NEW)",
         "      answer: HTTP 200 text/xml <response> <flag>success</flag> </response>",
         '      note: teardown of state "an order exists" failed: answered HTTP 404',
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("shows control characters from the WMS escaped, so they can neither drive the terminal nor fake a line", () => {
+    const hostile: InteractionResult = {
+      ...FAILED,
+      states: [],
+      badSignature: false,
+      reasons: [{ kind: "not-delivered", where: "provider", message: "\u001b[2J\u001b]0;pwned\u0007\nPASS  all good" }],
+      notes: [],
+      response: { status: 200, contentType: "text/xml\u001b[31m", bodyExcerpt: "<m>\u009b2J</m>" },
+    };
+    expect(consoleResult(hostile)).to.equal(
+      [
+        'FAIL  a cancel "signed" with the wrong secret  1234 ms',
+        "      provider: \\u001b[2J\\u001b]0;pwned\\u0007\\u000aPASS  all good",
+        "      answer: HTTP 200 text/xml\\u001b[31m <m>\\u009b2J</m>",
         "",
       ].join("\n"),
     );

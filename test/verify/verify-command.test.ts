@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { verifyCommand } from "../../src/cli/verify-command.js";
 import { runCli } from "../support/fake-io.js";
 import { deadEndpoint } from "../support/loopback-server.js";
-import { COMMITTED_CONTRACT } from "./fixtures.js";
+import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
 
 const PROVIDER = "http://127.0.0.1:9/qimen";
 const STATES = "http://127.0.0.1:9/pact/provider-states";
@@ -58,7 +58,13 @@ describe("qimen-pact verify: usage and configuration errors exit 2 before verify
     {
       name: "a zero timeout",
       args: () => [...VALID, "--timeout-ms", "0"],
-      says: /--timeout-ms must be a positive whole number of milliseconds, got "0"/,
+      says: /--timeout-ms must be a positive whole number of milliseconds, at most 2147483647, got "0"/,
+    },
+    {
+      // Node's timers fire at once past 2^31 − 1 ms: every call would fail as timed out.
+      name: "a timeout longer than Node's longest timer",
+      args: () => [...VALID, "--timeout-ms", "2147483648"],
+      says: /--timeout-ms must be a positive whole number of milliseconds, at most 2147483647, got "2147483648"/,
     },
     {
       name: "a timeout that is no number",
@@ -88,7 +94,7 @@ describe("qimen-pact verify: usage and configuration errors exit 2 before verify
     {
       name: "provider states without a state-change URL",
       args: () => ["--provider-base-url", PROVIDER, "--contracts", COMMITTED_CONTRACT],
-      says: /the contracts need provider states \("an order exists", "no order exists"\): pass --state-change-url/,
+      says: /the contracts need provider states \("an order exists", "no order exists"\): pass --state-change-url, the provider's Pact state-change endpoint$/m,
     },
   ];
   for (const { name, args, env = SECRET, says } of CASES) {
