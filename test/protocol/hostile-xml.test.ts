@@ -294,6 +294,24 @@ const HOSTILE: readonly HostileCase[] = [
     message: /^<note> contains U\+D800, which is not a legal XML character$/,
   },
   {
+    name: "a lone low surrogate",
+    body: `<request>${REQUIRED}<remark>a\uDC00</remark></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^<remark> contains U\+DC00, which is not a legal XML character$/,
+  },
+  {
+    name: "a surrogate pair in the wrong order",
+    body: `<request>${REQUIRED}<remark>\uDE00\uD83D</remark></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^<remark> contains U\+DE00, which is not a legal XML character$/,
+  },
+  {
+    name: "a raw U+FFFF after a legal surrogate pair",
+    body: `<request>${REQUIRED}<remark>\uD83D\uDE00\uFFFF</remark></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^<remark> contains U\+FFFF, which is not a legal XML character$/,
+  },
+  {
     name: "a raw U+0001 in a comment",
     body: `<request>${REQUIRED}<!-- \u0001 --></request>`,
     code: "QIMEN_XML_MALFORMED",
