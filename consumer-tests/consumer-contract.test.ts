@@ -9,7 +9,7 @@ import { assertNoDrift } from "./drift.js";
 import { outputsLeaking, secretCanaries } from "./canary.js";
 import { INTERACTIONS, stateParams } from "./interactions.js";
 import { startContractRecording, type ContractRecording } from "./contract-recording.js";
-import { XML_CONTENT_TYPE_PATTERN } from "./record-interaction.js";
+import { ANSWER_CONTENT_TYPE_PATTERN, XML_CONTENT_TYPE_PATTERN } from "./record-interaction.js";
 
 /*
  * One mocha run does it all, in order: each interaction is recorded in its own `it` into an empty
@@ -163,8 +163,8 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
       }
     });
 
-    it("matches Content-Type by one regex on every request and response (not pinned to application/xml)", () => {
-      const accepted = [
+    describe("matches Content-Type by regex, never pinned to application/xml", () => {
+      const XML_SPELLINGS = [
         "text/xml",
         "application/xml",
         "text/xml;charset=utf-8",
@@ -176,26 +176,52 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
         'text/xml; charset="utf-8"',
         "APPLICATION/XML ; CHARSET = UTF8",
       ];
-      const rejected = [
-        "application/json",
+      /** The text types real WMSs answer with (PROTOCOL.md, "Response"); the ERP client ignores Content-Type. */
+      const TEXT_SPELLINGS = [
+        "text/plain",
         "plain/text",
+        "text/plain;charset=utf-8",
+        "Plain/Text; charset=UTF8",
+        'TEXT/PLAIN; charset="utf-8"',
+      ];
+      const NEVER = [
+        "application/json",
         "text/html",
         "text/html;charset=utf-8",
         "text/xml;charset=gbk",
+        "text/plain;charset=gbk",
+        "plain/text;charset=GB2312",
         "text/xml;charset=utf-16",
         "text/xml;charset=utf--8",
         'text/xml; charset="utf-8',
         "text/xml2",
+        "text/plain2",
+        "plain/textual",
       ];
-      const pattern = new RegExp(XML_CONTENT_TYPE_PATTERN);
-      expect(accepted.filter((value) => pattern.test(value))).to.deep.equal(accepted);
-      expect(rejected.filter((value) => pattern.test(value))).to.deep.equal([]);
-      for (const { request, response } of generated.interactions) {
-        expect(ruleRegexes(request.matchingRules, "header")).to.deep.equal({
-          "Content-Type": XML_CONTENT_TYPE_PATTERN,
-        });
-        expect(ruleRegexes(response.matchingRules, "header")).to.deep.equal({
-          "Content-Type": XML_CONTENT_TYPE_PATTERN,
+      const cases = [
+        {
+          side: "request" as const,
+          pattern: XML_CONTENT_TYPE_PATTERN,
+          accepted: XML_SPELLINGS,
+          rejected: [...TEXT_SPELLINGS, ...NEVER],
+        },
+        {
+          side: "response" as const,
+          pattern: ANSWER_CONTENT_TYPE_PATTERN,
+          accepted: [...XML_SPELLINGS, ...TEXT_SPELLINGS],
+          rejected: NEVER,
+        },
+      ];
+      for (const { side, pattern, accepted, rejected } of cases) {
+        it(`on every ${side}: ${side === "request" ? "XML, as the ERP client sends it" : "XML or the text types real WMSs send"}, UTF-8 only`, () => {
+          const compiled = new RegExp(pattern);
+          expect({
+            accepted: accepted.filter((value) => compiled.test(value)),
+            rejected: rejected.filter((value) => compiled.test(value)),
+          }).to.deep.equal({ accepted, rejected: [] });
+          expect(
+            generated.interactions.map((interaction) => ruleRegexes(interaction[side].matchingRules, "header")),
+          ).to.deep.equal(generated.interactions.map(() => ({ "Content-Type": pattern })));
         });
       }
     });

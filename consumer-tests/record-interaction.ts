@@ -49,13 +49,32 @@ function anyCase(word: string): string {
   return word.replace(/[a-z]/gi, (letter) => `[${letter.toUpperCase()}${letter.toLowerCase()}]`);
 }
 const UTF8 = `${anyCase("utf")}-?8`;
+
 /**
- * What real ERPs and WMSs send: `text/xml` or `application/xml`, with or without a UTF-8 charset,
- * in any case, `utf8` or `utf-8`, quoted or not, spaced or not. Media types and charset names are
- * case-insensitive, and the ERP client ignores Content-Type altogether (it decodes UTF-8 bytes).
+ * One of the media types, in any case, with or without a UTF-8 charset: `utf8` or `utf-8`, quoted
+ * or not, spaced or not. Media types and charset names are case-insensitive.
  */
-export const XML_CONTENT_TYPE_PATTERN = `^(?:${anyCase("text")}|${anyCase("application")})/${anyCase("xml")}(?:\\s*;\\s*${anyCase("charset")}\\s*=\\s*(?:${UTF8}|"${UTF8}"))?$`;
-const CONTENT_TYPE_HEADERS = { "Content-Type": regex(XML_CONTENT_TYPE_PATTERN, "text/xml;charset=utf-8") };
+function contentTypePattern(mediaTypes: readonly string[]): string {
+  return `^(?:${mediaTypes.map(anyCase).join("|")})(?:\\s*;\\s*${anyCase("charset")}\\s*=\\s*(?:${UTF8}|"${UTF8}"))?$`;
+}
+
+/** What the ERP client sends: XML. */
+export const XML_CONTENT_TYPE_PATTERN = contentTypePattern(["text/xml", "application/xml"]);
+/**
+ * What a WMS may answer with: XML, or the text types real WMSs send (PROTOCOL.md, "Response"),
+ * `text/plain` and the misspelt `plain/text`. The ERP client ignores Content-Type altogether (it
+ * decodes UTF-8 bytes), so the contract must not fail a WMS for it; another charset, or a type
+ * that says the body is no XML (HTML, JSON), still fails.
+ */
+export const ANSWER_CONTENT_TYPE_PATTERN = contentTypePattern([
+  "text/xml",
+  "application/xml",
+  "text/plain",
+  "plain/text",
+]);
+const EXAMPLE_CONTENT_TYPE = "text/xml;charset=utf-8";
+const REQUEST_HEADERS = { "Content-Type": regex(XML_CONTENT_TYPE_PATTERN, EXAMPLE_CONTENT_TYPE) };
+const ANSWER_HEADERS = { "Content-Type": regex(ANSWER_CONTENT_TYPE_PATTERN, EXAMPLE_CONTENT_TYPE) };
 const NO_ATTRIBUTES: Map<string, string> = new Map();
 const TEXT_FIELDS = ["warehouseCode", "ownerCode", "orderCode", "orderId", "orderType", "cancelReason"] as const;
 
@@ -86,9 +105,9 @@ export async function recordInteraction(pact: PactV4, spec: InteractionSpec, opt
   }
   const result = await interaction
     .withRequest("POST", regex(PATH_PATTERN, EXAMPLE_PATH), (request) =>
-      request.query(systemQuery(spec)).headers(CONTENT_TYPE_HEADERS).xmlBody(requestXml(spec.request)),
+      request.query(systemQuery(spec)).headers(REQUEST_HEADERS).xmlBody(requestXml(spec.request)),
     )
-    .willRespondWith(200, (response) => response.headers(CONTENT_TYPE_HEADERS).xmlBody(responseXml(spec.answer)))
+    .willRespondWith(200, (response) => response.headers(ANSWER_HEADERS).xmlBody(responseXml(spec.answer)))
     .executeTest(async (mockServer) => {
       const client = createQimenClient({
         endpoint: mockServer.url + EXAMPLE_PATH,
