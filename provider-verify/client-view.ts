@@ -1,6 +1,7 @@
+import { QimenDeliveryError } from "../src/client/delivery-error.js";
+import { interpretAnswer } from "../src/client/qimen-client.js";
 import { isQimenError } from "../src/protocol/errors.js";
 import type { ResponseFlag } from "../src/protocol/model.js";
-import { decodeResponse } from "../src/protocol/response-codec.js";
 
 /** What the ERP client makes of a WMS answer: the flag it acts on, or why it rejects the answer. */
 export type ClientView =
@@ -8,27 +9,32 @@ export type ClientView =
   | { readonly accepts: false; readonly reason: string };
 
 /**
- * The ERP client's reading of an answer (src/client, `interpret`): HTTP 200 only; the body must
- * decode with the protocol core's decodeResponse (one `<response>` root, exactly one `<flag>`
- * `success`/`failure`, no duplicated field, valid UTF-8, a leading byte-order mark allowed); and a
- * failure written by the gateway (a `TOP*` code) is no answer from the WMS.
+ * The ERP client's own reading of an answer: src/client's interpretAnswer decides, so the gate
+ * cannot judge an answer otherwise than the client does. Only the words of a rejection are ours:
+ * short, and without the endpoint the client's error names.
  */
 export function clientView(status: number, body: Uint8Array): ClientView {
-  if (status !== 200) return { accepts: false, reason: `HTTP ${status} instead of 200` };
-  let decoded;
-  try {
-    decoded = decodeResponse(body);
-  } catch (error) {
-    if (!isQimenError(error)) throw error;
-    return { accepts: false, reason: error.message };
-  }
-  if (decoded.flag === "failure" && decoded.source !== "wms") {
-    return { accepts: false, reason: `code ${decoded.code ?? "(none)"} is the Qimen gateway's, never a WMS's answer` };
-  }
+  const outcome = interpretAnswer(status, body, { endpoint: "the provider", attempt: 1 });
+  if (outcome instanceof QimenDeliveryError) return { accepts: false, reason: rejectionReason(outcome, status) };
+  const { flag, code, message } = outcome.response;
   return {
     accepts: true,
-    flag: decoded.flag,
-    ...(decoded.code === undefined ? {} : { code: decoded.code }),
-    ...(decoded.message === undefined ? {} : { message: decoded.message }),
+    flag,
+    ...(code === undefined ? {} : { code }),
+    ...(message === undefined ? {} : { message }),
   };
+}
+
+function rejectionReason(error: QimenDeliveryError, status: number): string {
+  switch (error.code) {
+    case "QIMEN_HTTP_STATUS":
+      return `HTTP ${status} instead of 200`;
+    case "QIMEN_GATEWAY_ERROR": {
+      const { gatewayCode } = error.context;
+      return `code ${typeof gatewayCode === "string" ? gatewayCode : "(none)"} is the Qimen gateway's, never a WMS's answer`;
+    }
+    default:
+      // The decoder's own words for an answer that is no Qimen response.
+      return isQimenError(error.cause) ? error.cause.message : error.message;
+  }
 }

@@ -183,7 +183,9 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
       throw transportError(cause, call, progress.requestStarted) ?? cause;
     }
     options.logger?.info("order.cancel answered", { ...call, timestamp, status: answer.status });
-    return interpret(answer, call);
+    const outcome = interpretAnswer(answer.status, answer.body, call);
+    if (outcome instanceof QimenDeliveryError) throw outcome;
+    return outcome;
   }
 
   return {
@@ -216,39 +218,53 @@ function noticingRequestStart(dispatcher: Dispatcher, onStart: () => void): Disp
   );
 }
 
-function interpret(answer: { status: number; body: Buffer | undefined }, call: CallContext): CancelResult {
-  if (answer.body === undefined) {
-    throw new QimenDeliveryError(
+/**
+ * What the client makes of an HTTP answer to order.cancel, without any I/O: the WMS's answer, or
+ * the QimenDeliveryError `cancelOrder` rejects with because no answer from the WMS arrived. Only
+ * HTTP 200 counts; the body must decode with decodeResponse; the flag alone decides (PROTOCOL.md);
+ * a failure the gateway wrote (a `TOP*` code, TOP's `<error_response>`) is no answer from the WMS.
+ * `body` is undefined when the answer was larger than decodeResponse accepts, and so not read in
+ * full. The provider verifier judges answers with this very function, so the gate and the client
+ * cannot disagree.
+ */
+export function interpretAnswer(
+  status: number,
+  body: Uint8Array | undefined,
+  call: CallContext,
+): CancelResult | QimenDeliveryError {
+  if (body === undefined) {
+    return new QimenDeliveryError(
       "QIMEN_RESPONSE_UNRECOGNISED",
       `order.cancel to ${call.endpoint}: the answer is larger than ${DEFAULT_XML_LIMITS.maxBytes} bytes, so it is no Qimen response`,
       { delivery: "unknown" },
-      { context: { ...call, status: answer.status, maxBytes: DEFAULT_XML_LIMITS.maxBytes } },
+      { context: { ...call, status, maxBytes: DEFAULT_XML_LIMITS.maxBytes } },
     );
   }
-  const excerpt = answer.body.toString("utf8").slice(0, BODY_EXCERPT_CHARS);
-  if (answer.status !== 200) {
-    throw new QimenDeliveryError(
+  const excerpt = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+    .toString("utf8")
+    .slice(0, BODY_EXCERPT_CHARS);
+  if (status !== 200) {
+    return new QimenDeliveryError(
       "QIMEN_HTTP_STATUS",
-      `order.cancel to ${call.endpoint}: HTTP ${answer.status} instead of 200; whether the WMS applied the cancel is unknown`,
+      `order.cancel to ${call.endpoint}: HTTP ${status} instead of 200; whether the WMS applied the cancel is unknown`,
       { delivery: "unknown" },
-      { context: { ...call, status: answer.status, bodyExcerpt: excerpt } },
+      { context: { ...call, status, bodyExcerpt: excerpt } },
     );
   }
   let response: DecodedResponse;
   try {
-    response = decodeResponse(answer.body);
+    response = decodeResponse(body);
   } catch (cause) {
     if (!isQimenError(cause)) throw cause;
-    throw new QimenDeliveryError(
+    return new QimenDeliveryError(
       "QIMEN_RESPONSE_UNRECOGNISED",
       `order.cancel to ${call.endpoint}: the answer is no Qimen response (${cause.message}); whether the WMS applied the cancel is unknown`,
       { delivery: "unknown" },
       { cause, context: { ...call, bodyExcerpt: excerpt } },
     );
   }
-  // The flag alone decides (PROTOCOL.md); a failure the gateway wrote is no answer from the WMS.
   if (response.flag === "success") return { ok: true, response };
-  if (response.source !== "wms") throw gatewayError(response, call);
+  if (response.source !== "wms") return gatewayError(response, call);
   return {
     ok: false,
     ...(response.code === undefined ? {} : { code: response.code }),
