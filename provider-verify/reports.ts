@@ -1,4 +1,4 @@
-import { printable } from "../src/cli/command.js";
+import { APP_KEY_ENV, printable, SECRET_ENV } from "../src/cli/command.js";
 import { describeStates, type InteractionResult, type VerificationReport } from "./results.js";
 
 /** The run's first console line: what is verified against what. */
@@ -37,7 +37,18 @@ export function consoleSummary(report: VerificationReport): string {
   const verdict = failed === 0 ? "PASSED" : "FAILED";
   const unreachable =
     report.unreachable === undefined ? "" : `${printable(`Provider unreachable: ${report.unreachable}`)}\n`;
-  return `${unreachable}${total} interactions: ${passed} passed, ${failed} failed (${seconds} s). ${verdict}\n`;
+  return `${unreachable}${signatureHint(report)}${total} interactions: ${passed} passed, ${failed} failed (${seconds} s). ${verdict}\n`;
+}
+
+/**
+ * One line when the WMS refused the signature of every correctly signed call: then nothing else
+ * was verified, and the cause is almost surely the credentials, not the WMS.
+ */
+function signatureHint(report: VerificationReport): string {
+  const signedRight = report.interactions.filter((result) => !result.badSignature);
+  const refused = signedRight.filter((result) => result.reasons.some(({ kind }) => kind === "signature-refused"));
+  if (refused.length === 0 || refused.length !== signedRight.length) return "";
+  return `The WMS refused the signature of every call: --secret (or ${SECRET_ENV}) and --app-key (or ${APP_KEY_ENV}) must be the ones it checks signs with.\n`;
 }
 
 /** The whole console report, as printed by `qimen-pact verify`. */

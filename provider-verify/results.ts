@@ -12,6 +12,8 @@ export type Verdict = "passed" | "failed";
  * - `flag-differs`: the ERP client would read another flag than the contract's;
  * - `missing-detail`: the ERP client would show no code or message where the contract has one
  *   (blank, or the literal `null`, which it reads as absent);
+ * - `signature-refused`: the WMS answered a correctly signed call with `sign-check-failure`: it
+ *   checks signs with another secret or app key than the verifier's;
  * - `verifier`: the verifier itself could not judge, or called the provider twice for one
  *   interaction (reported, never passed).
  */
@@ -22,6 +24,7 @@ export type FailureKind =
   | "client-rejects"
   | "flag-differs"
   | "missing-detail"
+  | "signature-refused"
   | "verifier";
 
 export interface FailureReason {

@@ -4,6 +4,8 @@ import type { FailureReason, InteractionResult, ResponseSummary } from "./result
 import type { RemovedForPact, RunRecord } from "./worker-protocol.js";
 
 const EXCERPT_CHARS = 300;
+/** The code Qimen's go-live check expects of a WMS that cannot verify a sign (PROTOCOL.md, "Signing"). */
+export const SIGN_CHECK_FAILURE_CODE = "sign-check-failure";
 
 const REMOVED_FOR_PACT: Readonly<Record<RemovedForPact, string>> = {
   "byte-order-mark":
@@ -27,7 +29,9 @@ export type Redact = (text: string) => string;
  *   (Pact's patterns accept the text `null`, which the client reads as absent);
  * - a failed state setup, an undelivered call or a second delivery fails it, and Pact's findings,
  *   being mere consequences, are left out;
- * - a Pact failure without any finding we can read still fails it: the gate never passes on doubt.
+ * - a Pact failure without any finding we can read still fails it: the gate never passes on doubt;
+ * - so does a `sign-check-failure` answer to a call signed right: the WMS refused our signature, so
+ *   it never judged the call, and a failure the contract expects must not pass for that reason.
  * Whatever came from the provider or the wire goes through `redact`; the contract's own text does not.
  */
 export function judgeInteraction(
@@ -53,13 +57,22 @@ export function judgeInteraction(
 
   let response: ResponseSummary | undefined;
   let client: ClientView | undefined;
+  let signatureRefused = false;
   if (delivery?.delivered === true) {
     const body = Buffer.from(delivery.body, "base64");
     response = summarise(delivery.status, delivery.headers, body, redact);
-    client = redactView(clientView(delivery.status, body), redact);
+    const view = clientView(delivery.status, body);
+    // Read before redaction: a short secret could mask part of the code.
+    signatureRefused =
+      !interaction.badSignature &&
+      view.accepts &&
+      view.flag === "failure" &&
+      view.code?.trim() === SIGN_CHECK_FAILURE_CODE;
+    client = redactView(view, redact);
     notes.push(...delivery.removedForPact.map((removed) => REMOVED_FOR_PACT[removed]));
   }
   if (reasons.length === 0) {
+    if (signatureRefused) reasons.push(SIGNATURE_REFUSED);
     for (const problem of record.pact.problems) {
       reasons.push({
         kind: problem.where === "verifier" ? "verifier" : "contract-mismatch",
@@ -82,6 +95,12 @@ export function judgeInteraction(
     ...(client === undefined ? {} : { client }),
   };
 }
+
+const SIGNATURE_REFUSED: FailureReason = {
+  kind: "signature-refused",
+  where: "provider",
+  message: `the WMS refused the signature (${SIGN_CHECK_FAILURE_CODE}), so it never judged this call: check that --secret and --app-key are the ones the WMS checks signs with`,
+};
 
 /** Where the ERP client parts from the contract, leaving out what Pact already reported. */
 function clientReasons(

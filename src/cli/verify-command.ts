@@ -44,7 +44,9 @@ sign: the WMS must answer it with failure (Qimen's go-live signature check).
 Every answer is judged twice: by Pact's matcher against the contract, and by the ERP client's own
 decoder. An interaction fails when Pact finds a mismatch, when the ERP client would reject the
 answer (e.g. a duplicated <flag>), when it would read another flag than the contract's, or when
-it would show no code or message where the contract has one (blank, or the literal "null"). A
+it would show no code or message where the contract has one (blank, or the literal "null"). An
+answer coded sign-check-failure to a call signed with --secret fails too, whatever the contract
+expects: the WMS refused the signature and never judged the call (check --secret and --app-key). A
 leading UTF-8 byte-order mark and a default namespace on the root (<response xmlns="...">) are no
 failure: XML allows them and the client accepts them (the report notes them).
 

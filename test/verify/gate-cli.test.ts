@@ -159,6 +159,37 @@ describe("qimen-pact verify (end to end)", () => {
     });
   });
 
+  it("fails the failures the contract expects when the WMS refuses the signature of every call (a wrong --secret), and says so", async () => {
+    const sandbox = await startSandbox();
+    try {
+      const contract = await writeContractSubset(dir, [
+        DESCRIPTIONS.DELIVERED,
+        DESCRIPTIONS.UNKNOWN_ORDER,
+        DESCRIPTIONS.WRONG_SIGN,
+      ]);
+      const result = await runCli(
+        verifyArgs({ provider: sandbox.qimenUrl.href, states: sandbox.stateChangeUrl.href, contract }),
+        { QIMEN_SECRET: `not-${SANDBOX_SECRET}`, QIMEN_APP_KEY: SANDBOX_APP_KEY },
+      );
+      expect({ exitCode: result.exitCode, lines: verdictLines(result.stdout) }).to.deep.equal({
+        exitCode: 1,
+        lines: [
+          `FAIL ${DESCRIPTIONS.DELIVERED}`,
+          `FAIL ${DESCRIPTIONS.UNKNOWN_ORDER}`,
+          `PASS ${DESCRIPTIONS.WRONG_SIGN}`,
+        ],
+      });
+      expect(
+        result.stdout.match(/^ {6}provider: the WMS refused the signature \(sign-check-failure\).*$/gm),
+      ).to.have.length(2);
+      expect(result.stdout).to.match(
+        /^The WMS refused the signature of every call: --secret \(or QIMEN_SECRET\) and --app-key \(or QIMEN_APP_KEY\) must be the ones it checks signs with\.\n3 interactions: 1 passed, 2 failed/m,
+      );
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   it("delivers to the exact provider URL, path included, with the app key, customer id and secret from the environment", async () => {
     const secret = `secret-${randomBytes(8).toString("hex")}`;
     const sandbox = await startSandbox({

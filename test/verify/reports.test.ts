@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { consoleReport, consoleResult, jsonReport, junitReport } from "../../provider-verify/reports.js";
+import {
+  consoleReport,
+  consoleResult,
+  consoleSummary,
+  jsonReport,
+  junitReport,
+} from "../../provider-verify/reports.js";
 import type { InteractionResult, VerificationReport } from "../../provider-verify/results.js";
 
 const PASSED: InteractionResult = {
@@ -93,6 +99,36 @@ describe("verify: reports", () => {
     expect(report).to.include(
       "\nProvider unreachable: 127.0.0.1:8080: connection refused (ECONNREFUSED)\n3 interactions:",
     );
+  });
+
+  describe("a hint in the summary when the WMS refused every correct signature", () => {
+    const refused: InteractionResult = {
+      ...PASSED,
+      verdict: "failed",
+      reasons: [{ kind: "signature-refused", where: "provider", message: "the WMS refused the signature" }],
+    };
+    const other: InteractionResult = {
+      ...refused,
+      reasons: [{ kind: "flag-differs", where: "ERP client", message: 'would read flag "failure"' }],
+    };
+    const HINT =
+      "The WMS refused the signature of every call: --secret (or QIMEN_SECRET) and --app-key (or QIMEN_APP_KEY) must be the ones it checks signs with.\n";
+    const cases = [
+      {
+        name: "every correctly signed call refused, the bad-signature one passed",
+        interactions: [refused, { ...PASSED, badSignature: true }, refused],
+        hint: true,
+      },
+      { name: "one correctly signed call passed", interactions: [refused, PASSED], hint: false },
+      { name: "one correctly signed call failed for another reason", interactions: [refused, other], hint: false },
+      { name: "no correctly signed call", interactions: [{ ...PASSED, badSignature: true }], hint: false },
+    ];
+    for (const { name, interactions, hint } of cases) {
+      it(`${hint ? "gives a" : "gives no"} hint with ${name}`, () => {
+        const summary = consoleSummary({ ...REPORT, interactions });
+        expect(summary).to.equal(`${hint ? HINT : ""}3 interactions: 2 passed, 1 failed (1.5 s). FAILED\n`);
+      });
+    }
   });
 
   it("writes the JSON report as the versioned report itself", () => {

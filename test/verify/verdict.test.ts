@@ -22,6 +22,14 @@ const pactFailed = (...problems: PactProblem[]): PactOutcome => ({ passed: false
 const FLAG_MISMATCH: PactProblem = { where: "body response/flag (text)", message: 'expected "success", got "failure"' };
 
 const NO_SECRETS = redactor([]);
+const SIGN_CHECK_FAILURE =
+  "<response><flag>failure</flag><code>sign-check-failure</code><message>Illegal request</message></response>";
+const SIGNATURE_REFUSED = {
+  kind: "signature-refused",
+  where: "provider",
+  message:
+    "the WMS refused the signature (sign-check-failure), so it never judged this call: check that --secret and --app-key are the ones the WMS checks signs with",
+} as const;
 const FAILURE_EXPECTED: Partial<ContractInteraction> = {
   expectedFlag: "failure",
   expectedDetails: ["code", "message"],
@@ -187,6 +195,27 @@ const CASES: readonly {
     judged: { verdict: "passed", reasons: [], notes: [] },
   },
   {
+    name: "fails a failure the contract expects when the WMS refused the signature, though Pact passed",
+    record: record({ delivery: answered(SIGN_CHECK_FAILURE) }),
+    interaction: FAILURE_EXPECTED,
+    judged: { verdict: "failed", reasons: [SIGNATURE_REFUSED], notes: [] },
+  },
+  {
+    name: "says first that the WMS refused the signature when a success was expected",
+    record: record({ delivery: answered(SIGN_CHECK_FAILURE), pact: pactFailed(FLAG_MISMATCH) }),
+    judged: {
+      verdict: "failed",
+      reasons: [SIGNATURE_REFUSED, { kind: "contract-mismatch", ...FLAG_MISMATCH }],
+      notes: [],
+    },
+  },
+  {
+    name: "passes sign-check-failure on the interaction sent with a wrong sign",
+    record: record({ delivery: answered(SIGN_CHECK_FAILURE) }),
+    interaction: { ...FAILURE_EXPECTED, badSignature: true },
+    judged: { verdict: "passed", reasons: [], notes: [] },
+  },
+  {
     name: "fails an interaction delivered twice, leaving out Pact's findings on the second answer",
     record: record({
       relayProblems: ["Pact's verifier asked to deliver this interaction twice"],
@@ -280,6 +309,23 @@ describe("verify: the verdict on an interaction", () => {
       },
       client: { accepts: true, flag: "success", code: "0" },
       durationMs: 12,
+    });
+  });
+
+  it("recognises sign-check-failure before redaction, however short the secret that masks it in the report", () => {
+    const { reasons, client } = judgeInteraction(
+      { ...INTERACTION, ...FAILURE_EXPECTED },
+      record({ delivery: answered(SIGN_CHECK_FAILURE) }),
+      redactor(["c"]),
+    );
+    expect({ reasons, client }).to.deep.equal({
+      reasons: [SIGNATURE_REFUSED],
+      client: {
+        accepts: true,
+        flag: "failure",
+        code: "sign-<redacted>he<redacted>k-failure",
+        message: "Illegal request",
+      },
     });
   });
 
