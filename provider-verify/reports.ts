@@ -62,6 +62,22 @@ export function jsonReport(report: VerificationReport): string {
 }
 
 /**
+ * The `hostname` of every testsuite. JUnit's schema (Ant's junit.xsd) requires the attribute and
+ * prescribes "localhost" when the host is not known; we always write it, so the report stays a
+ * pure function of the results (no machine name in it, the same on every agent), and the CI
+ * server knows anyway which agent ran the job.
+ */
+const JUNIT_HOSTNAME = "localhost";
+
+/**
+ * JUnit's `timestamp`: an xs:dateTime without time zone or fractions (`2025-01-15T02:30:00`), as
+ * Ant writes it and its schema demands. Ours is the run's start in UTC.
+ */
+function junitTimestamp(isoInstant: string): string {
+  return isoInstant.slice(0, "YYYY-MM-DDTHH:MM:SS".length);
+}
+
+/**
  * JUnit XML as CI servers read it: a testsuite per contract, a testcase per interaction, the
  * reasons of a failure in its `<failure>` element.
  */
@@ -73,7 +89,7 @@ export function junitReport(report: VerificationReport): string {
     const first = cases[0];
     const name = first === undefined ? contract : `${first.consumer} → ${first.provider} (${contract})`;
     return [
-      `  <testsuite ${attributes({ name, tests: cases.length, failures, errors: 0, skipped: 0, time: seconds(time), timestamp: report.startedAt })}>`,
+      `  <testsuite ${attributes({ name, tests: cases.length, failures, errors: 0, skipped: 0, time: seconds(time), timestamp: junitTimestamp(report.startedAt), hostname: JUNIT_HOSTNAME })}>`,
       ...cases.map(junitCase),
       "  </testsuite>",
     ].join("\n");
