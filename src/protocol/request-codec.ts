@@ -17,6 +17,7 @@ export const REQUEST_ROOT = "request";
 const TEXT_FIELDS = ["warehouseCode", "ownerCode", "orderCode", "orderId", "orderType", "cancelReason"] as const;
 const REQUIRED_FIELDS = ["warehouseCode", "orderCode"] as const;
 const SUB_SOURCE_ORDER_ITEMS = new Set(["subSourceOrder", "sub_source_order"]);
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([...TEXT_FIELDS, "extendProps", "subSourceOrders", "remark"]);
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export interface DecodedCancelRequest {
@@ -108,9 +109,8 @@ export function decodeCancelRequest(
       `orderType ${JSON.stringify(excerpt(orderType))} is not one of the 19 codes of the order.cancel spec; kept as sent`,
     );
   }
-  const known = new Set<string>([...TEXT_FIELDS, "extendProps", "subSourceOrders", "remark"]);
   for (const name of fields.keys()) {
-    if (!known.has(name)) warnings.push(`unknown element ${quoteName(name)} in <${REQUEST_ROOT}> ignored`);
+    if (!KNOWN_FIELDS.has(name)) warnings.push(`unknown element ${quoteName(name)} in <${REQUEST_ROOT}> ignored`);
   }
   return { request: request as unknown as OrderCancelRequest, warnings };
 }
