@@ -48,6 +48,10 @@ export interface QimenCallResult {
 
 const CANCEL_METHODS: ReadonlySet<string> = new Set(Object.values(ORDER_CANCEL_METHOD));
 const BAD_SIGN_MESSAGE = "Illegal request";
+/** How much of a refused call's body the request log searches for its orderCode: Qimen puts it among the first fields. */
+export const ORDER_CODE_SCAN_BYTES = 4 * 1024;
+const RAW_ORDER_CODE = /<orderCode>([^<]*)<\/orderCode>/;
+const utf8 = new TextDecoder();
 
 /** Control flow only: carries a failure answer from deep in the checks; never leaves this module. */
 class Rejection extends Error {
@@ -76,12 +80,31 @@ export function answerQimenCall(call: QimenCall, policy: QimenCallPolicy, store:
       );
     }
     checkSystemParams(query.params, call, policy);
+  } catch (error) {
+    // The body was never decoded, yet the caller's team needs to know which order the refused call was about.
+    const orderCode = orderCodeForLog(call.body);
+    return rejected(error, orderCode === undefined ? about : { ...about, orderCode });
+  }
+  try {
     const { request, warnings } = decodeBody(call.body, policy.xmlLimits);
     return { answer: cancel(request, store), ...about, orderCode: request.orderCode, warnings };
   } catch (error) {
-    if (!(error instanceof Rejection)) throw error;
-    return { answer: { flag: "failure", code: error.code, message: error.message }, ...about, warnings: [] };
+    return rejected(error, about);
   }
+}
+
+function rejected(error: unknown, about: Pick<QimenCallResult, "method" | "orderCode">): QimenCallResult {
+  if (!(error instanceof Rejection)) throw error;
+  return { answer: { flag: "failure", code: error.code, message: error.message }, ...about, warnings: [] };
+}
+
+/**
+ * The first `<orderCode>` of a body nobody decoded, as sent (entities left as they are), or
+ * undefined when none appears whole in its first ORDER_CODE_SCAN_BYTES. For the request log only:
+ * the call is refused, so the value is never acted on, and it is never echoed in the answer.
+ */
+function orderCodeForLog(body: Uint8Array): string | undefined {
+  return RAW_ORDER_CODE.exec(utf8.decode(body.subarray(0, ORDER_CODE_SCAN_BYTES)))?.[1];
 }
 
 function checkSystemParams(params: ReadonlyMap<string, string>, call: QimenCall, policy: QimenCallPolicy): void {

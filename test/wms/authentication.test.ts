@@ -20,6 +20,7 @@ import {
   type CallOptions,
   type QimenReply,
   type RunningSandbox,
+  withoutLatency,
 } from "./harness.js";
 
 const BODY = encodeCancelRequest(CANCEL_NEW_ORDER);
@@ -242,6 +243,40 @@ describe("sandbox WMS: configured customerId", () => {
       expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
     });
   }
+});
+
+describe("sandbox WMS: the request log of a call refused before its body is decoded", () => {
+  let sandbox: RunningSandbox;
+  beforeEach(async () => {
+    sandbox = await startSandbox({ customerId: CUSTOMER_ID });
+    sandbox.wms.store.put(NEW_ORDER);
+  });
+  afterEach(() => sandbox.wms.close());
+
+  const refusals: readonly { readonly cause: string; readonly options: CallOptions; readonly code: string }[] = [
+    { cause: "a bad sign", options: { secret: "not-the-secret" }, code: "sign-check-failure" },
+    { cause: "a stale timestamp", options: { timestamp: "2024-05-01 10:00:00" }, code: "timestamp-out-of-window" },
+    { cause: "an unknown method", options: { method: "taobao.qimen.stockout.create" }, code: "method-unknown" },
+    { cause: "another customerId", options: { customerId: "other-wms" }, code: "customer-id-mismatch" },
+  ];
+  for (const { cause, options, code } of refusals) {
+    it(`names the orderCode the body carries when refused for ${cause}`, async () => {
+      expect((await postQimen(sandbox, toSearch(signedParams({ body: BODY, ...options })), BODY)).code).to.equal(code);
+      expect(sandbox.logLines.map((line) => line.split(" message=")[0])).to.deep.equal([
+        `call=qimen method=${options.method ?? ORDER_CANCEL_METHOD.short} orderCode=${NEW_ORDER.orderCode} verdict=failure code=${code}`,
+      ]);
+    });
+  }
+
+  it("leaves orderCode out when the body carries none", async () => {
+    const body = "<request><warehouseCode>W1</warehouseCode></request>";
+    expect(await postQimen(sandbox, toSearch(signedParams({ body, secret: "not-the-secret" })), body)).to.deep.equal(
+      ILLEGAL_REQUEST,
+    );
+    expect(sandbox.logLines.map(withoutLatency)).to.deep.equal([
+      'call=qimen method=order.cancel verdict=failure code=sign-check-failure message="Illegal request"',
+    ]);
+  });
 });
 
 describe("sandbox WMS: TEST-ONLY verifySignatures: false", () => {

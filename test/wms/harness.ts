@@ -147,9 +147,17 @@ export async function postQimen(
   const text = await response.body.text();
   expect(response.statusCode, text).to.equal(200);
   expect(response.headers["content-type"]).to.equal("text/xml;charset=utf-8");
+  return toReply(text);
+}
+
+/** The envelope of an answer body, decoded by the protocol core as the ERP client decodes it. */
+export function toReply(text: string): QimenReply {
   const { flag, code, message } = decodeResponse(text);
   return { flag, ...(code === undefined ? {} : { code }), ...(message === undefined ? {} : { message }) };
 }
+
+/** A request log line without its latency, the one part that varies from run to run. */
+export const withoutLatency = (line: string): string => line.replace(/ latencyMs=\d+\.\d$/, "");
 
 /** A correctly signed call (options override any part of it). */
 export async function cancelCall(sandbox: SandboxWmsUrls, options: CallOptions = {}): Promise<QimenReply> {

@@ -9,6 +9,7 @@ import {
   CANCEL_NEW_ORDER,
   CANCELLED,
   cancelCall,
+  ILLEGAL_REQUEST,
   NEW_ORDER,
   postQimen,
   postState,
@@ -18,6 +19,7 @@ import {
   type CallOptions,
   type QimenReply,
   type RunningSandbox,
+  withoutLatency,
 } from "./harness.js";
 
 const BODY = encodeCancelRequest(CANCEL_NEW_ORDER);
@@ -158,6 +160,34 @@ describe("sandbox WMS: a barrage of hostile requests", () => {
     expect(sandbox.wms.store.list()).to.deep.equal([{ ...NEW_ORDER, status: "CANCELED" }, SHIPPED]);
   });
 
+  // A refused call's orderCode is read from the raw body for the log: no decoder has vetted it.
+  const hostileOrderCodes: readonly { readonly name: string; readonly orderCode: string; readonly logged: string }[] = [
+    {
+      name: "a newline and a forged line",
+      orderCode: "O-1\ncall=qimen verdict=success code=0",
+      logged: ' orderCode="O-1\\ncall=qimen verdict=success code=0"',
+    },
+    { name: "quotes", orderCode: 'O-1" verdict="success', logged: ' orderCode="O-1\\" verdict=\\"success"' },
+    {
+      name: "a line separator",
+      orderCode: "O-1\u2028verdict=success",
+      logged: ' orderCode="O-1\\u2028verdict=success"',
+    },
+    { name: "3 KB, within the part scanned", orderCode: "A".repeat(3000), logged: ` orderCode="${"A".repeat(400)}…"` },
+    { name: "10 KB, past the part scanned", orderCode: "A".repeat(10 * 1024), logged: "" },
+  ];
+  for (const { name, orderCode, logged } of hostileOrderCodes) {
+    it(`a refused call's orderCode with ${name} can neither forge nor bloat its log line`, async () => {
+      const body = `<request><warehouseCode>W1</warehouseCode><orderCode>${orderCode}</orderCode></request>`;
+      const before = sandbox.logLines.length;
+      const reply = await postQimen(sandbox, toSearch(signedParams({ body, secret: "guessed" })), body);
+      expect(reply).to.deep.equal(ILLEGAL_REQUEST);
+      expect(sandbox.logLines.slice(before).map(withoutLatency)).to.deep.equal([
+        `call=qimen method=order.cancel${logged} verdict=failure code=sign-check-failure message="Illegal request"`,
+      ]);
+    });
+  }
+
   it("a hostile method name can neither forge a log line nor break the XML answer", async () => {
     const logged = sandbox.logLines.length;
     const method = "order.cancel\ncall=qimen verdict=success\uFFFF";
@@ -170,7 +200,7 @@ describe("sandbox WMS: a barrage of hostile requests", () => {
     });
     expect(sandbox.logLines.slice(logged)).to.have.length(1);
     expect(sandbox.logLines.at(-1)).to.match(
-      /^call=qimen method="order\.cancel\\ncall=qimen verdict=success\\uffff" verdict=failure /,
+      /^call=qimen method="order\.cancel\\ncall=qimen verdict=success\\uffff" orderCode=O-1001 verdict=failure /,
     );
   });
 });
