@@ -1,5 +1,6 @@
 import { ORDER_STATUS_NAMES } from "../wms/order-store.js";
 import { PROVIDER_STATES_PATH } from "../wms/provider-states.js";
+import { ORDER_CODE_SCAN_BYTES } from "../wms/qimen-call.js";
 import {
   createSandboxWms,
   DEFAULT_QIMEN_PATH,
@@ -22,6 +23,8 @@ import {
 } from "./command.js";
 /** First line on stdout, followed by the Qimen URL: scripts wait for it and parse the URL. */
 export const LISTENING_PREFIX = "qimen sandbox WMS listening on ";
+/** Printed when SIGINT/SIGTERM arrives, followed by how many calls it lets finish. */
+export const SHUTTING_DOWN_PREFIX = "qimen sandbox WMS shutting down: ";
 
 const DEFAULT_WINDOW_MINUTES = DEFAULT_TIMESTAMP_WINDOW_MS / 60_000;
 
@@ -33,8 +36,14 @@ integration tests and for Pact verification. Serves until SIGINT/SIGTERM, then l
 calls finish and exits 0.
 
 Output: the first stdout line is "${LISTENING_PREFIX}<URL>"; the second names the provider-state
-URL; then one line per call (method, orderCode, verdict, code, message, latency). Neither the secret
-nor the sign is ever printed.
+URL; then one logfmt line per call, e.g.
+  call=qimen method=order.cancel orderCode=SO-123 verdict=failure code=sign-check-failure message="Illegal request" latencyMs=0.4
+Values that are not plain tokens are quoted and escaped, long ones cut; a field the call does not
+carry is left out. A call refused before its body is decoded (app_key, sign, timestamp,
+customerId, method) still names its orderCode: the first <orderCode> found whole in the
+body's first ${ORDER_CODE_SCAN_BYTES / 1024} KiB, as sent. Neither the secret nor the sign is ever printed.
+On SIGINT/SIGTERM: "${SHUTTING_DOWN_PREFIX}draining N calls", then, once those are answered,
+"qimen sandbox WMS stopped".
 
 Options:
   --host H                         interface to listen on (default 127.0.0.1)
@@ -131,7 +140,10 @@ export const wmsCommand: Command = {
     }
     io.stdout(`${LISTENING_PREFIX}${urls.qimenUrl.href}\nprovider states: ${urls.stateChangeUrl.href}\n`);
     await aborted(io.signal);
-    await sandbox.close();
+    const calls = sandbox.inFlightCalls();
+    const closed = sandbox.close();
+    io.stdout(`${SHUTTING_DOWN_PREFIX}draining ${calls} call${calls === 1 ? "" : "s"}\n`);
+    await closed;
     io.stdout("qimen sandbox WMS stopped\n");
     return EXIT.ok;
   },

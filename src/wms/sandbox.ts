@@ -73,6 +73,8 @@ export interface SandboxWms {
    * Resolves once all connections are gone. Idempotent.
    */
   close(): Promise<void>;
+  /** Calls received and not yet answered (an upload still arriving counts): what close() would wait for. */
+  inFlightCalls(): number;
 }
 
 /** A sandbox Qimen WMS serving order.cancel and Pact provider states. Nothing happens until listen(). */
@@ -285,6 +287,11 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
         for (const [socket, calls] of callsInFlight) if (calls === 0) socket.destroySoon();
       });
       return closing;
+    },
+    inFlightCalls() {
+      let calls = 0;
+      for (const onConnection of callsInFlight.values()) calls += onConnection;
+      return calls;
     },
   };
 }

@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import type { CliIo } from "../../src/cli/command.js";
 import { run } from "../../src/cli/main.js";
-import { LISTENING_PREFIX, wmsCommand } from "../../src/cli/wms-command.js";
+import { LISTENING_PREFIX, SHUTTING_DOWN_PREFIX, wmsCommand } from "../../src/cli/wms-command.js";
 import { encodeCancelRequest } from "../../src/protocol/request-codec.js";
 import { formatBeijingTimestamp } from "../../src/protocol/timestamp.js";
 import { INSECURE_WARNING, SANDBOX_APP_KEY, SANDBOX_SECRET } from "../../src/wms/sandbox.js";
@@ -103,7 +103,10 @@ describe("qimen-pact wms", () => {
 
     running.live.abort();
     expect(await running.exit).to.equal(0);
-    expect(running.live.lines().at(-1)).to.equal("qimen sandbox WMS stopped");
+    expect(running.live.lines().slice(-2)).to.deep.equal([
+      `${SHUTTING_DOWN_PREFIX}draining 0 calls`,
+      "qimen sandbox WMS stopped",
+    ]);
     expect(running.live.stderr()).to.equal(
       `qimen-pact wms: using the TEST-ONLY default credentials (app_key ${SANDBOX_APP_KEY})\n`,
     );
@@ -260,6 +263,9 @@ describe("qimen-pact wms", () => {
       '"an order exists"',
       '"no order exists"',
       "NEW, ACCEPT",
+      "still names its orderCode",
+      "body's first 4 KiB",
+      `${SHUTTING_DOWN_PREFIX}draining N calls`,
     ]) {
       expect(result.stdout).to.include(text);
     }

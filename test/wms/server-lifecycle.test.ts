@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { once } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { connect, type Socket } from "node:net";
 import { request } from "undici";
 import { encodeCancelRequest } from "../../src/protocol/request-codec.js";
@@ -158,6 +159,19 @@ describe("sandbox WMS: HTTP surface and lifecycle", () => {
         await closed;
       });
     }
+
+    it("inFlightCalls() counts an upload still arriving, not a quiet connection, until it is answered", async () => {
+      const sandbox = await startSandbox();
+      const quiet = await rawConnection(sandbox);
+      const handled = once(sandbox.wms.server, "request") as Promise<[IncomingMessage, ServerResponse]>;
+      const upload = await slowUpload(sandbox);
+      const [, response] = await handled;
+      const whileArriving = sandbox.wms.inFlightCalls();
+      upload.connection.socket.write(upload.rest);
+      await once(response, "close");
+      expect([whileArriving, sandbox.wms.inFlightCalls()]).to.deep.equal([1, 0]);
+      await Promise.all([sandbox.wms.close(), quiet.received, upload.connection.received]);
+    });
 
     it("cuts an upload still unfinished at the drain deadline; the call changes nothing", async () => {
       const sandbox = await startSandbox({ drainTimeoutMs: 50 });
