@@ -12,6 +12,7 @@ import { runCli } from "../support/fake-io.js";
 import { deadEndpoint, neverAnswer, startLoopbackServer } from "../support/loopback-server.js";
 import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
 import { DESCRIPTIONS, writeContractSubset } from "./fixtures.js";
+import { startDyingProvider, startFullBacklogProvider } from "./unreachable-providers.js";
 import { startVariant, xmlAnswer } from "./wms-variants.js";
 
 const CONTRACT_DESCRIPTIONS = (
@@ -23,6 +24,11 @@ function verdictLines(stdout: string): string[] {
   return [...stdout.matchAll(/^(PASS|FAIL) {2}(.*?)(?: {2}\[.*\])? {2}\d+ ms$/gm)].map(
     ([, verdict, description]) => `${verdict} ${description}`,
   );
+}
+
+/** The reasons a console report gives under its failures, as `where: message`, without their indent. */
+function reasonLines(stdout: string): string[] {
+  return [...stdout.matchAll(/^ {6}(?!state: |answer: |note: )(.*)$/gm)].map(([, line]) => line ?? "");
 }
 
 /** The `verify` command line against a provider (and its state-change URL, if any) and a contract, then more flags. */
@@ -240,6 +246,99 @@ describe("qimen-pact verify (end to end)", () => {
       expect(sandbox.log).to.deep.equal([]);
     } finally {
       await sandbox.close();
+    }
+  });
+
+  it("fails the first call with the refusal, and attempts no other, when the provider dies after the reachability check", async () => {
+    const sandbox = await startSandbox();
+    const dying = await startDyingProvider();
+    try {
+      const contract = await writeContractSubset(dir, [
+        DESCRIPTIONS.NEW,
+        DESCRIPTIONS.DELIVERED,
+        DESCRIPTIONS.CANCELED,
+      ]);
+      // One worker: the calls are then made one after the other, and the first refusal stops the rest.
+      const result = await runCli(
+        verifyArgs({ provider: dying.endpoint, states: sandbox.stateChangeUrl.href, contract }, "--jobs", "1"),
+        { QIMEN_SECRET: SANDBOX_SECRET },
+      );
+      const refused = `${dying.endpoint}: connection refused or host not reachable (ECONNREFUSED)`;
+      expect({
+        exitCode: result.exitCode,
+        lines: verdictLines(result.stdout),
+        reasons: reasonLines(result.stdout),
+      }).to.deep.equal({
+        exitCode: 1,
+        lines: [`FAIL ${DESCRIPTIONS.NEW}`, `FAIL ${DESCRIPTIONS.DELIVERED}`, `FAIL ${DESCRIPTIONS.CANCELED}`],
+        reasons: [
+          `provider: ${refused}`,
+          ...Array.from(
+            { length: 2 },
+            () => `provider: not attempted: the provider was unreachable earlier (${refused})`,
+          ),
+        ],
+      });
+    } finally {
+      await dying.close();
+      await sandbox.close();
+    }
+  });
+
+  describe("a provider whose accept queue is full: a connection never opens", () => {
+    const CASES = [
+      {
+        name: "fails fast, in one line, when the reachability check cannot open a connection within --timeout-ms",
+        freeSlots: 0,
+        reasons: (endpoint: URL) => {
+          const unreachable = `${endpoint.host}: timed out opening a connection after 300 ms`;
+          return [`provider: provider unreachable: ${unreachable}`, `provider: provider unreachable: ${unreachable}`];
+        },
+        unreachable: (endpoint: URL) => `${endpoint.host}: timed out opening a connection after 300 ms`,
+      },
+      {
+        name: "fails the first call with the connect timeout, and attempts no other, when only the reachability check got in",
+        freeSlots: 1,
+        reasons: (endpoint: URL) => {
+          const timedOut = `${endpoint.href}: timed out opening a connection (UND_ERR_CONNECT_TIMEOUT)`;
+          return [
+            `provider: ${timedOut}`,
+            `provider: not attempted: the provider was unreachable earlier (${timedOut})`,
+          ];
+        },
+        unreachable: () => undefined,
+      },
+    ] as const;
+    for (const { name, freeSlots, reasons, unreachable } of CASES) {
+      it(name, async () => {
+        const sandbox = await startSandbox();
+        const blocked = await startFullBacklogProvider({ freeSlots });
+        try {
+          const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW, DESCRIPTIONS.DELIVERED]);
+          const result = await runCli(
+            verifyArgs(
+              { provider: blocked.endpoint, states: sandbox.stateChangeUrl.href, contract },
+              ...["--timeout-ms", "300", "--jobs", "1"],
+            ),
+            { QIMEN_SECRET: SANDBOX_SECRET },
+          );
+          const endpoint = new URL(blocked.endpoint);
+          expect({
+            exitCode: result.exitCode,
+            lines: verdictLines(result.stdout),
+            reasons: reasonLines(result.stdout),
+            unreachable: /^Provider unreachable: (.*)$/m.exec(result.stdout)?.[1],
+          }).to.deep.equal({
+            exitCode: 1,
+            lines: [`FAIL ${DESCRIPTIONS.NEW}`, `FAIL ${DESCRIPTIONS.DELIVERED}`],
+            reasons: reasons(endpoint),
+            unreachable: unreachable(endpoint),
+          });
+        } finally {
+          await blocked.close();
+          await sandbox.close();
+        }
+      });
     }
   });
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { verifyCommand } from "../../src/cli/verify-command.js";
@@ -17,6 +17,9 @@ describe("qimen-pact verify: usage and configuration errors exit 2 before verify
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "qimen-pact-verify-usage-"));
     await writeFile(join(dir, "broken.json"), "{ not json");
+    // Read errors that happen even as root, who may read any file whatever its mode.
+    await mkdir(join(dir, "holding-a-directory", "nested.json"), { recursive: true });
+    await symlink(join(dir, "loop.json"), join(dir, "loop.json"));
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -85,6 +88,16 @@ describe("qimen-pact verify: usage and configuration errors exit 2 before verify
       name: "a missing contract",
       args: () => [...VALID, "--contracts", join(dir, "missing.json")],
       says: /cannot read contract .*missing\.json: ENOENT/,
+    },
+    {
+      name: "a contract that cannot be read (a directory named *.json in the contracts directory)",
+      args: () => [...VALID, "--contracts", join(dir, "holding-a-directory")],
+      says: /cannot read contract .*holding-a-directory\/nested\.json: EISDIR/,
+    },
+    {
+      name: "a contract path that cannot be resolved (a symbolic link to itself)",
+      args: () => [...VALID, "--contracts", join(dir, "loop.json")],
+      says: /cannot read contract .*loop\.json: ELOOP/,
     },
     {
       name: "an invalid contract",
