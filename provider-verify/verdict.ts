@@ -99,7 +99,7 @@ export function judgeInteraction(
 const SIGNATURE_REFUSED: FailureReason = {
   kind: "signature-refused",
   where: "provider",
-  message: `the WMS refused the signature (${SIGN_CHECK_FAILURE_CODE}), so it never judged this call: check that --secret and --app-key are the ones the WMS checks signs with`,
+  message: `the WMS refused the signature (${SIGN_CHECK_FAILURE_CODE}) and never judged this call: check that --secret and --app-key are the ones it checks signs with, and that it signs the exact bytes received`,
 };
 
 /** Where the ERP client parts from the contract, leaving out what Pact already reported. */

@@ -28,7 +28,7 @@ const SIGNATURE_REFUSED = {
   kind: "signature-refused",
   where: "provider",
   message:
-    "the WMS refused the signature (sign-check-failure), so it never judged this call: check that --secret and --app-key are the ones the WMS checks signs with",
+    "the WMS refused the signature (sign-check-failure) and never judged this call: check that --secret and --app-key are the ones it checks signs with, and that it signs the exact bytes received",
 } as const;
 const FAILURE_EXPECTED: Partial<ContractInteraction> = {
   expectedFlag: "failure",
