@@ -193,7 +193,7 @@ describe("Qimen ERP client", () => {
   });
 
   describe("answers from the WMS", () => {
-    const answers: { name: string; body: string; expected: CancelResult }[] = [
+    const answers: { name: string; body: string; contentType?: string; expected: CancelResult }[] = [
       {
         name: "success with code 0",
         body: SUCCESS,
@@ -229,10 +229,17 @@ describe("Qimen ERP client", () => {
         body: "<response><flag>failure</flag></response>",
         expected: { ok: false, response: { flag: "failure", source: "wms" } },
       },
+      // PROTOCOL.md: real WMSs answer with odd Content-Types; only the body decides.
+      ...["plain/text", "text/plain;charset=utf-8", "application/octet-stream"].map((contentType) => ({
+        name: `success labelled ${contentType}`,
+        body: SUCCESS,
+        contentType,
+        expected: { ok: true, response: { flag: "success", code: "0", message: "ok", source: "wms" } } as const,
+      })),
     ];
-    for (const { name, body, expected } of answers) {
+    for (const { name, body, contentType, expected } of answers) {
       it(`resolves ${name}`, async () => {
-        const { outcome } = await cancelAgainst(answer(body));
+        const { outcome } = await cancelAgainst(answer(body, 200, contentType));
         expect(await outcome).to.deep.equal(expected);
       });
     }
