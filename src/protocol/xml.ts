@@ -313,8 +313,8 @@ function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
 export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
   checkLimits(limits);
   const text = toText(input, limits);
-  // Found here once; only a document that has one pays for the walk naming its element.
   const rootStart = plainRootStart(text);
+  // Found here once; only a document that has one pays for the walk naming its element.
   const illegal = rootStart === undefined ? checkWellFormed(text) : undefined;
   let nodes: OrderedNode[];
   try {
