@@ -281,6 +281,8 @@ function plainRootStart(text: string): number | undefined {
 type OrderedNode = Record<string, unknown>;
 
 /** The checks a document outside the plain subset needs; returns its first illegal character, if any. */
+const END_OF_MARKUP = />\s*$/;
+
 function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
   if (hasDtdMarkup(text)) {
     throw new QimenError(
@@ -300,6 +302,11 @@ function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
     throw new QimenError("QIMEN_XML_MALFORMED", `XML body is not well-formed at ${position}: ${reason}`, {
       context: { line, column: col, reason },
     });
+  }
+  // Only comments, PIs and whitespace may follow the root, so a document ends in ">". The validator
+  // misses text after a self-closing root (`<request/>x`), and the parser silently drops it.
+  if (!END_OF_MARKUP.test(text)) {
+    throw new QimenError("QIMEN_XML_MALFORMED", "XML body has text after the root element: remove it");
   }
   return illegalXmlChar(text);
 }

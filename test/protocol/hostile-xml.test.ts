@@ -141,6 +141,12 @@ const HOSTILE: readonly HostileCase[] = [
     code: "QIMEN_XML_MALFORMED",
     message: /Extra text at the end/,
   },
+  ...[`<request/>trailing`, `<request/><!-- c -->trailing`].map((body) => ({
+    name: `text after a self-closing root: ${body}`,
+    body,
+    code: "QIMEN_XML_MALFORMED" as const,
+    message: /text after the root element/,
+  })),
   {
     name: "text before the root",
     body: `leading${VALID_REQUEST}`,
