@@ -1,4 +1,5 @@
 import { APP_KEY_ENV, printable, SECRET_ENV } from "../src/cli/command.js";
+import { replaceIllegalXmlChars } from "../src/protocol/xml.js";
 import { describeStates, type InteractionResult, type VerificationReport } from "./results.js";
 
 /** The run's first console line: what is verified against what. */
@@ -145,8 +146,7 @@ function attributes(values: Readonly<Record<string, string | number>>): string {
 
 /** XML text: markup escaped, and characters XML 1.0 forbids (control codes, lone surrogates) replaced. */
 function text(value: string): string {
-  return value
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "\uFFFD")
+  return replaceIllegalXmlChars(value, () => "\uFFFD")
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")
     .replaceAll(">", "&gt;");

@@ -46,6 +46,20 @@ const XML_CHAR_RANGES: readonly (readonly [number, number])[] = [
   [0xe000, 0xfffd],
   [0x10000, 0x10ffff],
 ];
+/** One character XML 1.0 cannot carry, even escaped: lone surrogates included, whole pairs not. */
+const NOT_XML_CHAR = new RegExp(
+  `[^${XML_CHAR_RANGES.map(([low, high]) => `\\u{${low.toString(16)}}-\\u{${high.toString(16)}}`).join("")}]`,
+  "gu",
+);
+
+/**
+ * `text` with each character XML 1.0 cannot carry (U+0000, most C0 controls, U+FFFE/U+FFFF, lone
+ * surrogates) replaced by what `replace` makes of it: for text that must go out as XML whatever it holds.
+ */
+export function replaceIllegalXmlChars(text: string, replace: (char: string) => string): string {
+  return text.replace(NOT_XML_CHAR, replace);
+}
+
 /*
  * Every character XML forbids plus both halves of surrogate pairs, which are legal only as a pair.
  * A class this plain scans three times faster than one spelling out XML's ranges with the `u` flag.

@@ -1,3 +1,5 @@
+import { replaceIllegalXmlChars } from "../protocol/xml.js";
+
 /** Longest stretch of a caller-supplied value the sandbox repeats in an answer's message. */
 const MAX_ECHOED_CHARS = 80;
 /** Longest log value: enough for any message of ours, bounded against hostile input. */
@@ -5,8 +7,6 @@ const MAX_LOG_VALUE_CHARS = 400;
 const BARE_VALUE = /^[A-Za-z0-9_.:/@+-]+$/;
 // JSON.stringify leaves these as they are; they would break a log line or the XML answer.
 const UNSAFE_AFTER_JSON = /[\u2028\u2029\uFFFE\uFFFF]/g;
-/** What XML 1.0 cannot carry even escaped: C0 controls but tab, LF and CR; lone surrogates; U+FFFE, U+FFFF. */
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 const asEscape = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
 
@@ -20,7 +20,7 @@ function quote(value: string, maxChars: number): string {
  * core's diagnostics may quote the raw input (a NUL, half of an emoji), and the answer must still go out.
  */
 export function xmlSafeText(text: string): string {
-  return text.replace(NOT_XML_CHAR, asEscape);
+  return replaceIllegalXmlChars(text, asEscape);
 }
 
 /**
