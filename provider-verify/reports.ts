@@ -1,5 +1,6 @@
-import { APP_KEY_ENV, printable, SECRET_ENV } from "../src/cli/command.js";
+import { APP_KEY_ENV, SECRET_ENV } from "../src/cli/command.js";
 import { replaceIllegalXmlChars } from "../src/protocol/xml.js";
+import { printable } from "../src/text.js";
 import { describeStates, type InteractionResult, type VerificationReport } from "./results.js";
 
 /** The run's first console line: what is verified against what. */

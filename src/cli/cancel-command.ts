@@ -9,13 +9,13 @@ import { DELIVERY_MEANINGS, QimenDeliveryError } from "../client/delivery-error.
 import type { OrderCancelRequest } from "../protocol/model.js";
 import { isKnownOrderType, ORDER_TYPE_CODES } from "../protocol/order-types.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
+import { printable } from "../text.js";
 import {
   APP_KEY_ENV,
   CUSTOMER_ID_ENV,
   EXIT,
   numericFlag,
   parseCommandArgs,
-  printable,
   requireOption,
   SECRET_ENV,
   UsageError,

@@ -1,4 +1,5 @@
 import { replaceIllegalXmlChars } from "../protocol/xml.js";
+import { unicodeEscape } from "../text.js";
 
 /** Longest stretch of a caller-supplied value the sandbox repeats in an answer's message. */
 const MAX_ECHOED_CHARS = 80;
@@ -8,11 +9,9 @@ const BARE_VALUE = /^[A-Za-z0-9_.:/@+-]+$/;
 // JSON.stringify leaves these as they are; they would break a log line or the XML answer.
 const UNSAFE_AFTER_JSON = /[\u2028\u2029\uFFFE\uFFFF]/g;
 
-const asEscape = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
-
 function quote(value: string, maxChars: number): string {
   const truncated = value.length > maxChars ? `${value.slice(0, maxChars)}…` : value;
-  return JSON.stringify(truncated).replace(UNSAFE_AFTER_JSON, asEscape);
+  return JSON.stringify(truncated).replace(UNSAFE_AFTER_JSON, unicodeEscape);
 }
 
 /**
@@ -20,7 +19,7 @@ function quote(value: string, maxChars: number): string {
  * core's diagnostics may quote the raw input (a NUL, half of an emoji), and the answer must still go out.
  */
 export function xmlSafeText(text: string): string {
-  return replaceIllegalXmlChars(text, asEscape);
+  return replaceIllegalXmlChars(text, unicodeEscape);
 }
 
 /**
