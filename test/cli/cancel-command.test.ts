@@ -14,9 +14,10 @@ import {
   type Responder,
 } from "../support/loopback-server.js";
 import {
-  selfSignedCertificate,
+  SSH_BANNER,
   startRawServer,
   startUntrustedTlsServer,
+  untrustedCertificate,
   type OddServer,
 } from "../support/odd-servers.js";
 
@@ -57,10 +58,6 @@ function printedJson(result: CliOutcome): { json: Record<string, unknown>; error
   const { message, ...rest } = error;
   return { json: { ...json, error: rest }, errorMessage: message };
 }
-
-let certificate: ReturnType<typeof selfSignedCertificate> | undefined;
-/** Made once, on first use: openssl takes a moment. */
-const untrustedCertificate = () => (certificate ??= selfSignedCertificate());
 
 describe("qimen-pact cancel", () => {
   const servers: (LoopbackServer | OddServer)[] = [];
@@ -194,7 +191,7 @@ describe("qimen-pact cancel", () => {
     },
     {
       name: "an answer that is not HTTP",
-      start: () => serveOddly(() => startRawServer("SSH-2.0-OpenSSH_9.6\r\n")),
+      start: () => serveOddly(() => startRawServer(SSH_BANNER)),
       exitCode: 3,
       json: (endpoint) => ({
         outcome: "error",

@@ -32,9 +32,10 @@ import {
   type Responder,
 } from "../support/loopback-server.js";
 import {
-  selfSignedCertificate,
+  SSH_BANNER,
   startRawServer,
   startUntrustedTlsServer,
+  untrustedCertificate,
   type OddServer,
 } from "../support/odd-servers.js";
 
@@ -59,12 +60,7 @@ function steppingClock(): () => Date {
 }
 
 const SUCCESS = qimenResponse("success", "0", "ok");
-/** An SSH daemon's greeting, as a WMS port taken by the wrong service answers. */
-const SSH_BANNER = "SSH-2.0-OpenSSH_9.6\r\n";
 
-let certificate: ReturnType<typeof selfSignedCertificate> | undefined;
-/** Made once, on first use: openssl takes a moment. */
-const untrustedCertificate = () => (certificate ??= selfSignedCertificate());
 const gatewayAnswer = (isp: string): string => qimenResponse("failure", "TOP15", `Remote service error | ${isp}`);
 
 describe("Qimen ERP client", () => {

@@ -42,8 +42,11 @@ export function startRawServer(reply: string): Promise<OddServer> {
   return listenOnLoopback(server, "http");
 }
 
+/** An SSH daemon's greeting, as a WMS port taken by the wrong service answers. */
+export const SSH_BANNER = "SSH-2.0-OpenSSH_9.6\r\n";
+
 /** A key and a self-signed certificate for localhost, made by openssl in a temporary directory. */
-export async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
+async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buffer }> {
   const dir = await mkdtemp(join(tmpdir(), "qimen-tls-"));
   try {
     const keyFile = join(dir, "key.pem");
@@ -57,6 +60,11 @@ export async function selfSignedCertificate(): Promise<{ key: Buffer; cert: Buff
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+let certificate: ReturnType<typeof selfSignedCertificate> | undefined;
+/** A certificate for startUntrustedTlsServer, made once per test run on first use: openssl takes a moment. */
+export const untrustedCertificate = (): ReturnType<typeof selfSignedCertificate> =>
+  (certificate ??= selfSignedCertificate());
 
 /** An HTTPS server whose certificate no client trusts: the TLS handshake fails before any request. */
 export function startUntrustedTlsServer(credentials: { key: Buffer; cert: Buffer }): Promise<OddServer> {
