@@ -1,10 +1,9 @@
 import { expect } from "chai";
-import { encodeCancelRequest } from "../../src/protocol/request-codec.js";
 import { SIGN_METHODS } from "../../src/protocol/signing.js";
 import { ORDER_CANCEL_METHOD, signQuery } from "../../src/protocol/system-params.js";
 import {
   APP_KEY,
-  CANCEL_NEW_ORDER,
+  CANCEL_NEW_ORDER_BODY as BODY,
   CANCELLED,
   CUSTOMER_ID,
   failure,
@@ -22,8 +21,6 @@ import {
   type RunningSandbox,
   withoutLatency,
 } from "./harness.js";
-
-const BODY = encodeCancelRequest(CANCEL_NEW_ORDER);
 
 /** Replaces (or, with undefined, removes) one param of a correctly signed call, after signing. */
 function tampered(name: string, value: string | undefined, options: CallOptions = {}): string {

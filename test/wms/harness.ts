@@ -23,6 +23,8 @@ export const CUSTOMER_ID = "wms-customer-1";
 
 export const NEW_ORDER: OrderDocument = { warehouseCode: "W1", orderCode: "O-1001", status: "NEW" };
 export const CANCEL_NEW_ORDER: OrderCancelRequest = { warehouseCode: "W1", orderCode: "O-1001" };
+/** CANCEL_NEW_ORDER as the XML body a call carries. */
+export const CANCEL_NEW_ORDER_BODY = encodeCancelRequest(CANCEL_NEW_ORDER);
 
 export interface RunningSandbox extends SandboxWmsUrls {
   readonly wms: SandboxWms;
@@ -104,7 +106,7 @@ export function harnessSign(
 
 /** The query params of a call, signed over `body` by harnessSign, `sign` last; empty values left out, as senders do. */
 export function signedParams(options: CallOptions = {}): [string, string][] {
-  const body = options.body ?? encodeCancelRequest(CANCEL_NEW_ORDER);
+  const body = options.body ?? CANCEL_NEW_ORDER_BODY;
   const signMethod = options.signMethod ?? "md5";
   const params = (
     [
@@ -161,7 +163,7 @@ export const withoutLatency = (line: string): string => line.replace(/ latencyMs
 
 /** A correctly signed call (options override any part of it). */
 export async function cancelCall(sandbox: SandboxWmsUrls, options: CallOptions = {}): Promise<QimenReply> {
-  const body = options.body ?? encodeCancelRequest(CANCEL_NEW_ORDER);
+  const body = options.body ?? CANCEL_NEW_ORDER_BODY;
   return postQimen(sandbox, toSearch(signedParams({ ...options, body })), body);
 }
 

@@ -3,10 +3,9 @@ import { once } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import { request } from "undici";
-import { encodeCancelRequest } from "../../src/protocol/request-codec.js";
 import type { OrderDocument } from "../../src/wms/order-store.js";
 import {
-  CANCEL_NEW_ORDER,
+  CANCEL_NEW_ORDER_BODY as BODY,
   CANCELLED,
   cancelCall,
   ILLEGAL_REQUEST,
@@ -21,8 +20,6 @@ import {
   type RunningSandbox,
   withoutLatency,
 } from "./harness.js";
-
-const BODY = encodeCancelRequest(CANCEL_NEW_ORDER);
 
 /** One hostile Qimen call and the failure code it must get: each class its own, never internal-error. */
 interface HostileCall {

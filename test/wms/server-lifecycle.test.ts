@@ -3,13 +3,12 @@ import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { connect, type Socket } from "node:net";
 import { request } from "undici";
-import { encodeCancelRequest } from "../../src/protocol/request-codec.js";
 import { decodeResponse } from "../../src/protocol/response-codec.js";
 import { formatBeijingTimestamp } from "../../src/protocol/timestamp.js";
 import { DEFAULT_XML_LIMITS } from "../../src/protocol/xml.js";
 import { createSandboxWms, type SandboxWmsOptions } from "../../src/wms/sandbox.js";
 import {
-  CANCEL_NEW_ORDER,
+  CANCEL_NEW_ORDER_BODY as BODY,
   CANCELLED,
   cancelCall,
   ILLEGAL_REQUEST,
@@ -20,8 +19,6 @@ import {
   toSearch,
   type RunningSandbox,
 } from "./harness.js";
-
-const BODY = encodeCancelRequest(CANCEL_NEW_ORDER);
 
 interface RawConnection {
   readonly socket: Socket;
