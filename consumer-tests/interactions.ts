@@ -40,6 +40,18 @@ export type WmsAnswer =
 const SUCCESS: WmsAnswer = { flag: "success" };
 const WAREHOUSE = "WH-HZ-01";
 
+/** The largest request the contract has: every optional field, Chinese text, two sub-orders. */
+export const EVERY_FIELD_REQUEST: OrderCancelRequest = {
+  warehouseCode: WAREHOUSE,
+  ownerCode: "OWNER-01",
+  orderCode: "SO-20250115-0002",
+  orderId: "WMS-880002",
+  orderType: "B2BCK",
+  cancelReason: "客户取消订单：收货地址填写错误",
+  extendProps: { channel: "tmall", operator: "张三" },
+  subSourceOrders: [{ subSourceOrderCode: "TB-5501-1" }, { subSourceOrderCode: "TB-5501-2" }],
+};
+
 export const INTERACTIONS: readonly InteractionSpec[] = [
   {
     description: "a cancel of a NEW outbound order with only the required fields",
@@ -50,16 +62,7 @@ export const INTERACTIONS: readonly InteractionSpec[] = [
   {
     description: "a cancel with every optional field",
     state: { name: "an order exists", status: "ACCEPT" },
-    request: {
-      warehouseCode: WAREHOUSE,
-      ownerCode: "OWNER-01",
-      orderCode: "SO-20250115-0002",
-      orderId: "WMS-880002",
-      orderType: "B2BCK",
-      cancelReason: "客户取消订单：收货地址填写错误",
-      extendProps: { channel: "tmall", operator: "张三" },
-      subSourceOrders: [{ subSourceOrderCode: "TB-5501-1" }, { subSourceOrderCode: "TB-5501-2" }],
-    },
+    request: EVERY_FIELD_REQUEST,
     answer: SUCCESS,
   },
   {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { XMLBuilder, XMLParser } from "fast-xml-parser";
-import type { OrderCancelRequest } from "../../src/protocol/model.js";
+import { EVERY_FIELD_REQUEST as REQUEST } from "../../consumer-tests/interactions.js";
 import { decodeCancelRequest, encodeCancelRequest } from "../../src/protocol/request-codec.js";
 import { decodeResponse, encodeResponse } from "../../src/protocol/response-codec.js";
 import { canonicalParams, computeSign } from "../../src/protocol/signing.js";
@@ -8,17 +8,6 @@ import { ORDER_CANCEL_METHOD, signQuery } from "../../src/protocol/system-params
 import type { Benchmark, Measurement } from "../lib/report.js";
 import { compareOpsPerSecond } from "../lib/timing.js";
 
-/** The largest request the contract has: every optional field, Chinese text, two sub-orders. */
-const REQUEST: OrderCancelRequest = {
-  warehouseCode: "WH-HZ-01",
-  ownerCode: "OWNER-01",
-  orderCode: "SO-20250115-0002",
-  orderId: "WMS-880002",
-  orderType: "B2BCK",
-  cancelReason: "客户取消订单：收货地址填写错误",
-  extendProps: { channel: "tmall", operator: "张三" },
-  subSourceOrders: [{ subSourceOrderCode: "TB-5501-1" }, { subSourceOrderCode: "TB-5501-2" }],
-};
 const SECRET = "bench-secret-NOT-SECRET";
 const BODY = encodeCancelRequest(REQUEST);
 const BODY_BYTES = Buffer.from(BODY, "utf8");
