@@ -58,6 +58,28 @@ export interface BenchRun {
   readonly reports: readonly BenchmarkReport[];
 }
 
+/** Milliseconds a suite program took: the whole process, and the part it timed in itself. */
+export interface SuiteTiming {
+  readonly wallMs: number;
+  readonly loopMs: number;
+}
+
+/** A suite of ours against the raw-Pact suite: wall clock as the row, the in-process times beside it. */
+export function suiteMeasurement(name: string, ours: SuiteTiming, raw: SuiteTiming): Measurement {
+  return {
+    case: name,
+    unit: "ms",
+    better: "lower",
+    ours: ours.wallMs,
+    baseline: raw.wallMs,
+    details: {
+      "in-process ms": ours.loopMs,
+      "raw in-process ms": raw.loopMs,
+      "in-process ratio": ours.loopMs / raw.loopMs,
+    },
+  };
+}
+
 /** ours/baseline: for rates the share of the baseline reached, for times how many times slower. */
 export function ratioOf(measurement: Measurement): number {
   return measurement.ours / measurement.baseline;

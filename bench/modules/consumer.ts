@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CONTRACT_FILE_NAME } from "../../consumer-tests/contract.js";
 import { runProgram } from "../lib/processes.js";
-import type { Benchmark, Check, Measurement } from "../lib/report.js";
+import { suiteMeasurement, type Benchmark, type Check, type Measurement } from "../lib/report.js";
 import { median } from "../lib/stats.js";
 
 const SUITE = new URL("../consumer-suite.ts", import.meta.url);
@@ -31,21 +31,6 @@ async function time(variant: Variant, count: number, repeat: number, out?: strin
   };
 }
 
-function row(name: string, ours: Timing, raw: Timing): Measurement {
-  return {
-    case: name,
-    unit: "ms",
-    better: "lower",
-    ours: ours.wallMs,
-    baseline: raw.wallMs,
-    details: {
-      "in-process ms": ours.loopMs,
-      "raw in-process ms": raw.loopMs,
-      "in-process ratio": ours.loopMs / raw.loopMs,
-    },
-  };
-}
-
 interface SizeTimings {
   readonly raw: Timing;
   readonly recording: Timing;
@@ -66,14 +51,16 @@ export const consumerBenchmark: Benchmark = {
         await Promise.all(Object.values(dirs).map((dir) => mkdir(dir)));
         const raw = await time("raw", size, settings.consumerRepeat);
         const recording = await time("recording", size, settings.consumerRepeat, dirs.recording);
-        measurements.push(row(`${size} interactions, one file per interaction, merged once`, recording, raw));
+        measurements.push(
+          suiteMeasurement(`${size} interactions, one file per interaction, merged once`, recording, raw),
+        );
         if (size > settings.consumerAsIsMaxSize) {
           timings.set(size, { raw, recording });
           continue;
         }
         const asIs = await time("as-is", size, settings.consumerRepeat, dirs.asIs);
         timings.set(size, { raw, recording, asIs });
-        measurements.push(row(`${size} interactions, Pact as-is (merge + rewrite per test)`, asIs, raw));
+        measurements.push(suiteMeasurement(`${size} interactions, Pact as-is (merge + rewrite per test)`, asIs, raw));
         const [merged, plain] = await Promise.all(
           [dirs.recording, dirs.asIs].map((dir) => readFile(join(dir, CONTRACT_FILE_NAME), "utf8")),
         );

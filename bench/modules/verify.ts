@@ -1,5 +1,5 @@
 import { runProgram } from "../lib/processes.js";
-import type { Benchmark, Check, Measurement } from "../lib/report.js";
+import { suiteMeasurement, type Benchmark, type Check, type Measurement } from "../lib/report.js";
 import { median } from "../lib/stats.js";
 
 const SUITE = new URL("../verify-suite.ts", import.meta.url);
@@ -43,18 +43,11 @@ interface Pair {
 }
 
 function row({ size, transport, ours, raw }: Pair): Measurement {
-  return {
-    case: `${size} interactions, ${transport === "https" ? "HTTPS" : "plain HTTP"} provider`,
-    unit: "ms",
-    better: "lower",
-    ours: ours.wallMs,
-    baseline: raw.wallMs,
-    details: {
-      "in-process ms": ours.loopMs,
-      "raw in-process ms": raw.loopMs,
-      "in-process ratio": ours.loopMs / raw.loopMs,
-    },
-  };
+  return suiteMeasurement(
+    `${size} interactions, ${transport === "https" ? "HTTPS" : "plain HTTP"} provider`,
+    ours,
+    raw,
+  );
 }
 
 function ratioCheck(pair: Pair | undefined, max: number): Check[] {
