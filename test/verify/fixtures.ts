@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
+import type { ContractInteraction } from "../../provider-verify/contracts.js";
 
 /** Interactions of the committed contract that the tests single out. */
 export const DESCRIPTIONS = {
@@ -31,3 +32,13 @@ export async function writeContractSubset(
   await writeFile(path, JSON.stringify({ ...pact, interactions: interactions.map(edit) }));
   return path;
 }
+
+/** An interaction in a provider state, as read from a contract; each test adds the example and Pact source it needs. */
+export const CANCEL_IN_STATE: Omit<ContractInteraction, "source"> = {
+  contract: "c.json",
+  consumer: "erp",
+  provider: "wms",
+  description: "a cancel",
+  states: [{ name: "an order exists", params: { orderCode: "A1" } }],
+  badSignature: false,
+};

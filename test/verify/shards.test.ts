@@ -13,6 +13,7 @@ import {
   shardPact,
   type PlannedInteraction,
 } from "../../provider-verify/shards.js";
+import { CANCEL_IN_STATE } from "./fixtures.js";
 
 /** A contract of `count` interactions; those at `legacy` positions use V2's `providerState`. */
 function contract(path: string, count: number, legacy: readonly number[] = []): Contract {
@@ -134,12 +135,7 @@ describe("verify: a shard's Pact file and its markers", () => {
     metadata: { pactSpecification: { version: "4.0" } },
   };
   const withStates: ContractInteraction = {
-    contract: "c.json",
-    consumer: "erp",
-    provider: "wms",
-    description: "a cancel",
-    states: [{ name: "an order exists", params: { orderCode: "A1" } }],
-    badSignature: false,
+    ...CANCEL_IN_STATE,
     source: {
       description: "a cancel",
       providerStates: [{ name: "an order exists", params: { orderCode: "A1" } }, { name: "stock is low" }],

@@ -5,17 +5,9 @@ import { consoleResult } from "../../provider-verify/reports.js";
 import type { InteractionResult } from "../../provider-verify/results.js";
 import { judgeInteraction, redactor } from "../../provider-verify/verdict.js";
 import type { DeliveryRecord, RemovedForPact, RunRecord } from "../../provider-verify/worker-protocol.js";
+import { CANCEL_IN_STATE } from "./fixtures.js";
 
-const INTERACTION: ContractInteraction = {
-  contract: "c.json",
-  consumer: "erp",
-  provider: "wms",
-  description: "a cancel",
-  states: [{ name: "an order exists", params: { orderCode: "A1" } }],
-  badSignature: false,
-  expectedFlag: "success",
-  source: {},
-};
+const INTERACTION: ContractInteraction = { ...CANCEL_IN_STATE, expectedFlag: "success", source: {} };
 
 const PACT_PASSED: PactOutcome = { passed: true, problems: [] };
 const pactFailed = (...problems: PactProblem[]): PactOutcome => ({ passed: false, problems });
