@@ -1,5 +1,5 @@
 import type { ClientView } from "./client-view.js";
-import type { ProviderState } from "./contracts.js";
+import type { ContractInteraction, ProviderState } from "./contracts.js";
 
 export type Verdict = "passed" | "failed";
 
@@ -42,13 +42,11 @@ export interface ResponseSummary {
   readonly bodyExcerpt: string;
 }
 
-export interface InteractionResult {
-  readonly contract: string;
-  readonly consumer: string;
-  readonly provider: string;
-  readonly description: string;
-  readonly states: readonly ProviderState[];
-  readonly badSignature: boolean;
+/** How one interaction went, named by the fields the contract identifies it with. */
+export interface InteractionResult extends Pick<
+  ContractInteraction,
+  "contract" | "consumer" | "provider" | "description" | "states" | "badSignature"
+> {
   readonly verdict: Verdict;
   readonly durationMs: number;
   /** Empty when passed. */
