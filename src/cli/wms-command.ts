@@ -39,9 +39,9 @@ Output: the first stdout line is "${LISTENING_PREFIX}<URL>"; the second names th
 URL; then one logfmt line per call, e.g.
   call=qimen method=order.cancel orderCode=SO-123 verdict=failure code=sign-check-failure message="Illegal request" latencyMs=0.4
 Values that are not plain tokens are quoted and escaped, long ones cut; a field the call does not
-carry is left out. A call refused before its body is decoded (app_key, sign, timestamp,
-customerId, method) still names its orderCode: the first <orderCode> found whole in the
-body's first ${ORDER_CODE_SCAN_BYTES / 1024} KiB, as sent. Neither the secret nor the sign is ever printed.
+carry is left out. A refused call (app_key, sign, timestamp, customerId, method, or a body the
+decoder rejects) still names its orderCode: the first <orderCode> found whole in the body's
+first ${ORDER_CODE_SCAN_BYTES / 1024} KiB, as sent. Neither the secret nor the sign is ever printed.
 On SIGINT/SIGTERM: "${SHUTTING_DOWN_PREFIX}draining N calls", then, once those are answered,
 "qimen sandbox WMS stopped".
 

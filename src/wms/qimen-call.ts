@@ -80,16 +80,12 @@ export function answerQimenCall(call: QimenCall, policy: QimenCallPolicy, store:
       );
     }
     checkSystemParams(query.params, call, policy);
-  } catch (error) {
-    // The body was never decoded, yet the caller's team needs to know which order the refused call was about.
-    const orderCode = orderCodeForLog(call.body);
-    return rejected(error, orderCode === undefined ? about : { ...about, orderCode });
-  }
-  try {
     const { request, warnings } = decodeBody(call.body, policy.xmlLimits);
     return { answer: cancel(request, store), ...about, orderCode: request.orderCode, warnings };
   } catch (error) {
-    return rejected(error, about);
+    // Refused before or while decoding, yet the caller's team needs to know which order the call was about.
+    const orderCode = orderCodeForLog(call.body);
+    return rejected(error, orderCode === undefined ? about : { ...about, orderCode });
   }
 }
 
@@ -99,7 +95,7 @@ function rejected(error: unknown, about: Pick<QimenCallResult, "method" | "order
 }
 
 /**
- * The first `<orderCode>` of a body nobody decoded, as sent (entities left as they are), or
+ * The first `<orderCode>` of a refused call's body, as sent (entities left as they are), or
  * undefined when none appears whole in its first ORDER_CODE_SCAN_BYTES. For the request log only:
  * the call is refused, so the value is never acted on, and it is never echoed in the answer.
  */

@@ -242,7 +242,7 @@ describe("sandbox WMS: configured customerId", () => {
   }
 });
 
-describe("sandbox WMS: the request log of a call refused before its body is decoded", () => {
+describe("sandbox WMS: the request log of a refused call", () => {
   let sandbox: RunningSandbox;
   beforeEach(async () => {
     sandbox = await startSandbox({ customerId: CUSTOMER_ID });
@@ -264,6 +264,15 @@ describe("sandbox WMS: the request log of a call refused before its body is deco
       ]);
     });
   }
+
+  it("names the orderCode when the decoder refuses the body", async () => {
+    const body = `<request><warehouseCode>W1</warehouseCode><warehouseCode>W2</warehouseCode><orderCode>${NEW_ORDER.orderCode}</orderCode></request>`;
+    expect((await postQimen(sandbox, toSearch(signedParams({ body })), body)).code).to.equal("field-duplicate");
+    expect(sandbox.logLines.map((line) => line.split(" message=")[0])).to.deep.equal([
+      `call=qimen method=${ORDER_CANCEL_METHOD.short} orderCode=${NEW_ORDER.orderCode} verdict=failure code=field-duplicate`,
+    ]);
+    expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
+  });
 
   it("leaves orderCode out when the body carries none", async () => {
     const body = "<request><warehouseCode>W1</warehouseCode></request>";
