@@ -40,8 +40,8 @@ URL; then one logfmt line per call, e.g.
   call=qimen method=order.cancel orderCode=SO-123 verdict=failure code=sign-check-failure message="Illegal request" latencyMs=0.4
 Values that are not plain tokens are quoted and escaped, long ones cut; a field the call does not
 carry is left out. A refused call (app_key, sign, timestamp, customerId, method, or a body the
-decoder rejects) still names its orderCode: the first <orderCode> found whole in the body's
-first ${ORDER_CODE_SCAN_BYTES / 1024} KiB, as sent. Neither the secret nor the sign is ever printed.
+decoder rejects) still names its orderCode: the first <orderCode> found whole in the
+body's first ${ORDER_CODE_SCAN_BYTES / 1024} KiB, as sent. Neither the secret nor the sign is ever printed.
 On SIGINT/SIGTERM: "${SHUTTING_DOWN_PREFIX}draining N calls", then, once those are answered,
 "qimen sandbox WMS stopped".
 
@@ -71,8 +71,9 @@ Provider states (Pact's protocol): POST ${PROVIDER_STATES_PATH} with
   "an order exists"  params warehouseCode, orderCode, status, optional ownerCode, orderType, orderId
                      status: ${ORDER_STATUS_NAMES.join(", ")}
   "no order exists"  params orderCode, optional warehouseCode
-  Setup replaces only that order; teardown of "an order exists" removes it; the store is never
-  reset as a whole (parallel verifiers share it). A change without a state is a no-op.
+  Setup replaces every document with that warehouseCode and orderCode, whatever its owner;
+  teardown of "an order exists" removes the document it names; the store is never reset as a
+  whole (parallel verifiers share it). A change without a state is a no-op.
 
 Example:
   ${SECRET_ENV}=s3cret qimen-pact wms --port 8080 --app-key my-app --customer-id my-wms
