@@ -17,10 +17,23 @@ function spawnProgram(script: URL, args: readonly string[]): ChildProcess {
 
 /** The next line the program prints, parsed as JSON; rejects if it ends first. */
 async function nextLine(child: ChildProcess, lines: Interface, script: URL): Promise<unknown> {
-  const ended = once(child, "close").then(() => undefined);
-  const line = await Promise.race([once(lines, "line").then(([text]) => text as string), ended]);
-  if (line === undefined) throw new Error(`${script.pathname} ended before it answered`);
-  return JSON.parse(line);
+  // Aborted once either wait wins, so a server asked many times does not pile up listeners.
+  const settled = new AbortController();
+  const waitFor = (emitter: ChildProcess | Interface, event: string) =>
+    once(emitter, event, { signal: settled.signal }).catch((error: unknown) => {
+      if (settled.signal.aborted) return undefined;
+      throw error;
+    });
+  try {
+    const line = await Promise.race([
+      waitFor(lines, "line").then((args) => args?.[0] as string | undefined),
+      waitFor(child, "close").then(() => undefined),
+    ]);
+    if (line === undefined) throw new Error(`${script.pathname} ended before it answered`);
+    return JSON.parse(line);
+  } finally {
+    settled.abort();
+  }
 }
 
 export interface ServerProcess {
