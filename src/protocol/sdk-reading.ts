@@ -27,7 +27,8 @@ export interface SdkAnswer {
  *   before the XML declaration (a CR/LF, a zero-width or no-break space): the same;
  * - `not-xml`: no well-formed document, in the words of the protocol core's decoder.
  */
-export type SdkProblem = "http-status" | "quoted-charset" | "charset" | "byte-order-mark" | "text-before-xml" | "not-xml";
+export type SdkProblem =
+  "http-status" | "quoted-charset" | "charset" | "byte-order-mark" | "text-before-xml" | "not-xml";
 
 export type SdkReading =
   | {
