@@ -103,8 +103,8 @@ function describeMismatch(mismatch: Record<string, unknown>): PactProblem {
 function contentTypeWords(actual: unknown): string {
   const value = typeof actual === "string" && actual !== "" ? actual : undefined;
   const problem = contentTypeProblem("answer", value);
-  if (problem !== undefined) return cut(describeContentTypeProblem("answer", problem));
-  return cut(`got ${JSON.stringify(value)}, which the contract does not accept: send ${ACCEPTED_CONTENT_TYPES.answer}`);
+  if (problem !== undefined) return describeContentTypeProblem("answer", problem);
+  return `got ${JSON.stringify(cut(value ?? ""))}, which the contract does not accept: send ${ACCEPTED_CONTENT_TYPES.answer}`;
 }
 
 /** Short expected/actual text values are clearest quoted; anything else in Pact's own words. */

@@ -15,6 +15,8 @@
  *   in PHP) are fine; any other parameter is not one of the accepted forms.
  */
 
+import { excerpt } from "./xml.js";
+
 export type ContentTypeSide = "request" | "answer";
 
 export type ContentTypeProblem =
@@ -89,13 +91,13 @@ export function describeContentTypeProblem(side: ContentTypeSide, problem: Conte
     case "missing":
       return `there is no Content-Type header: ${accepted}`;
     case "media-type":
-      return `Content-Type "${problem.mediaType}" is not a type a Qimen ${side === "request" ? "WMS accepts (the SDK's SpiUtils refuses it)" : "ERP expects"}: ${accepted}`;
+      return `Content-Type "${excerpt(problem.mediaType)}" is not a type a Qimen ${side === "request" ? "WMS accepts (the SDK's SpiUtils refuses it)" : "ERP expects"}: ${accepted}`;
     case "quoted-charset":
-      return `the charset is quoted (charset=${problem.charset}), which the official Qimen Java SDK passes as written to Java and fails with UnsupportedEncodingException: ${accepted}`;
+      return `the charset is quoted (charset=${excerpt(problem.charset)}), which the official Qimen Java SDK passes as written to Java and fails with UnsupportedEncodingException: ${accepted}`;
     case "charset":
-      return `charset=${problem.charset} is not UTF-8, and Qimen allows no other charset: ${accepted}`;
+      return `charset=${excerpt(problem.charset)} is not UTF-8, and Qimen allows no other charset: ${accepted}`;
     case "parameter":
-      return `the Content-Type parameter "${problem.parameter}" is not one of the accepted forms: ${accepted}`;
+      return `the Content-Type parameter "${excerpt(problem.parameter)}" is not one of the accepted forms: ${accepted}`;
   }
 }
 
