@@ -77,9 +77,8 @@ export function judgeInteraction(
   }
   if (reasons.length === 0) {
     if (signatureRefused) reasons.push(SIGNATURE_REFUSED);
-    const sdkFound = sdk === undefined || client === undefined ? [] : sdkReasons(interaction, sdk, client, redact);
-    reasons.push(...sdkFound);
-    const sdkProblem = sdk?.readable === false && sdkFound.length > 0 ? sdk.problem : undefined;
+    const sdkProblem =
+      sdk?.readable === false && client !== undefined ? reportedSdkProblem(sdk.problem, client) : undefined;
     for (const problem of record.pact.problems) {
       if (sdkProblem !== undefined && isConsequence(problem.where, sdkProblem)) continue;
       reasons.push({
@@ -88,8 +87,11 @@ export function judgeInteraction(
         message: redact(problem.message),
       });
     }
-    // The SDK's reason is the one to act on; the client's opinion of an answer no SDK reads is moot.
-    if (client !== undefined && sdkProblem === undefined) reasons.push(...clientReasons(interaction, client, reasons));
+    const sdkFound =
+      sdk === undefined || client === undefined ? [] : sdkReasons(interaction, sdk, client, reasons, redact);
+    reasons.push(...sdkFound);
+    // The SDK's reason is the one to act on: the client's opinion of the same answer would only repeat it.
+    if (client !== undefined && sdkFound.length === 0) reasons.push(...clientReasons(interaction, client, reasons));
   }
   if (!record.pact.passed && reasons.length === 0) {
     reasons.push({ kind: "verifier", where: "verifier", message: "Pact reported a failure without details" });
@@ -152,18 +154,19 @@ const SDK = "the official Qimen Java SDK (DefaultQimenClient)";
 /**
  * Where the official Qimen Java SDK parts from the contract: an answer it cannot read (a BOM, text
  * before the XML, a quoted charset), a charset Qimen does not allow, or a flag whose exact text
- * makes `isSuccess()` say otherwise than the contract (` success `, `success` + U+00A0). Left out
- * when the client and Pact already fail the answer for the same cause (not HTTP 200, no XML, a
- * flag the client reads wrong too).
+ * makes `isSuccess()` (`"success".equals(flag)`) say otherwise than the contract (` success `,
+ * `success` + U+00A0; an expected failure is any flag but `success`). Left out when the client
+ * already fails the answer for the same cause (not HTTP 200, no XML) or Pact found the flag wrong.
  */
 function sdkReasons(
   interaction: ContractInteraction,
   sdk: SdkReading,
   client: ClientView,
+  pactReasons: readonly FailureReason[],
   redact: Redact,
 ): FailureReason[] {
   if (!sdk.readable) {
-    if (!client.accepts && (sdk.problem === "http-status" || sdk.problem === "not-xml")) return [];
+    if (reportedSdkProblem(sdk.problem, client) === undefined) return [];
     if (sdk.problem === "charset") {
       return [
         {
@@ -182,8 +185,11 @@ function sdkReasons(
     ];
   }
   const { expectedFlag } = interaction;
-  if (expectedFlag === undefined || !client.accepts || client.flag !== expectedFlag) return [];
-  if (sdk.success === (expectedFlag === "success")) return [];
+  if (expectedFlag === undefined || sdk.success === (expectedFlag === "success")) return [];
+  // Pact or the client saying the flag differs already say it best; a client that rejects the flag
+  // (U+00A0 after it) leaves the SDK's exact reading to say why.
+  if (pactReasons.some(({ where }) => where.startsWith("body response/flag"))) return [];
+  if (client.accepts && client.flag !== expectedFlag) return [];
   const read = sdk.flag === undefined ? "no <flag>" : `flag ${JSON.stringify(redact(sdk.flag))}`;
   return [
     {
@@ -192,6 +198,14 @@ function sdkReasons(
       message: `${SDK} reads ${read}, which is ${sdk.success ? "success" : "not success"} to it, where the contract says "${expectedFlag}": it compares the exact text of <flag>, so write <flag>${expectedFlag}</flag> with nothing around the word`,
     },
   ];
+}
+
+/**
+ * The SDK problem the verdict reports, or undefined when the client fails the answer for the same
+ * cause already (not HTTP 200, no XML document).
+ */
+function reportedSdkProblem(problem: SdkProblem, client: ClientView): SdkProblem | undefined {
+  return !client.accepts && (problem === "http-status" || problem === "not-xml") ? undefined : problem;
 }
 
 /** Pact's findings that merely follow from what the SDK reason says: the same header, or a document Pact could not parse. */
