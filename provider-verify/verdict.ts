@@ -119,12 +119,7 @@ function clientReasons(
   client: ClientView,
   pactReasons: readonly FailureReason[],
 ): FailureReason[] {
-  const reported = (element: string): boolean =>
-    pactReasons.some(
-      ({ where, message }) =>
-        where.startsWith(`body response/${element}`) ||
-        (where === "body response" && message.includes(`<${element}/>`)),
-    );
+  const reported = (element: string): boolean => pactReported(pactReasons, element);
   if (!client.accepts) {
     return [{ kind: "client-rejects", where: "ERP client", message: `would reject this answer: ${client.reason}` }];
   }
@@ -188,9 +183,9 @@ function sdkReasons(
   if (expectedFlag === undefined || sdk.success === (expectedFlag === "success")) return [];
   // Pact or the client saying the flag differs already say it best; a client that rejects the flag
   // (U+00A0 after it) leaves the SDK's exact reading to say why.
-  if (pactReasons.some(({ where }) => where.startsWith("body response/flag"))) return [];
+  if (sdk.flag === undefined || pactReported(pactReasons, "flag")) return [];
   if (client.accepts && client.flag !== expectedFlag) return [];
-  const read = sdk.flag === undefined ? "no <flag>" : `flag ${JSON.stringify(redact(sdk.flag))}`;
+  const read = `flag ${JSON.stringify(redact(sdk.flag))}`;
   return [
     {
       kind: "sdk-flag-differs",
@@ -224,6 +219,14 @@ function xmlTrim(text: string): string {
 
 function contentTypeOf(headers: readonly (readonly [string, string])[]): string | undefined {
   return headers.find(([name]) => name === "content-type")?.[1];
+}
+
+/** Whether Pact found the element wrong or missing already. */
+function pactReported(pactReasons: readonly FailureReason[], element: string): boolean {
+  return pactReasons.some(
+    ({ where, message }) =>
+      where.startsWith(`body response/${element}`) || (where === "body response" && message.includes(`<${element}/>`)),
+  );
 }
 
 /** A failed result for an interaction that never ran, with the same reason for each. */

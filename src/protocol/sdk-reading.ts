@@ -88,7 +88,8 @@ function prologProblem(text: string): SdkReading | undefined {
       "it has white space or line breaks before the XML declaration; start the answer with <?xml",
     );
   }
-  if (rest !== "" && !rest.startsWith("<")) {
+  // Text without any markup after it is no XML at all (JSON, "OK"): the decoder says so.
+  if (rest.includes("<") && !rest.startsWith("<")) {
     const first = rest.codePointAt(0) ?? 0;
     const shown = `U+${first.toString(16).toUpperCase().padStart(4, "0")}`;
     return unreadable(
