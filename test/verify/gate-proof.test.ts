@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { loadContracts, type Contract } from "../../provider-verify/contracts.js";
 import { consoleResult } from "../../provider-verify/reports.js";
-import type { InteractionResult } from "../../provider-verify/results.js";
 import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
 import { DESCRIPTIONS } from "./fixtures.js";
 import { only, reasonsByInteraction, verifyVariant } from "./gate-runs.js";
@@ -213,8 +212,6 @@ interface HarmlessCase {
   /** The interactions to run. Default HARMLESS_RUN. */
   readonly run?: readonly string[];
 }
-
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -132,7 +132,9 @@ describe("verify: reports", () => {
         escaped: ["\\u00a0", "\\u3000", "\\u200b", "\\ufeff", "\\u202e", "\\u000b"].filter((escape) =>
           json.includes(escape),
         ),
-        same: JSON.parse(json).interactions[0].reasons[0].message === CONFUSABLE.reasons[0]?.message,
+        same:
+          (JSON.parse(json) as VerificationReport).interactions[0]?.reasons[0]?.message ===
+          CONFUSABLE.reasons[0]?.message,
       }).to.deep.equal({
         raw: [],
         escaped: ["\\u00a0", "\\u3000", "\\u200b", "\\ufeff", "\\u202e", "\\u000b"],
