@@ -156,7 +156,7 @@ describe("qimen-pact verify --help", () => {
     "a charset other than UTF-8",
     'so " success " or success followed by a\nno-break space',
     'a trailing ";" is fine',
-    'A 2xx whose JSON object body\n                            says it failed counts as failed',
+    "A 2xx whose JSON object body\n                            says it failed counts as failed",
     "\n  0  every interaction passed",
     "\n  1  an interaction failed, or the provider is unreachable",
     "\n  2  usage or configuration error",
