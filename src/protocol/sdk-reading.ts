@@ -124,7 +124,16 @@ function readDocument(text: string): SdkReading {
     if (!isQimenError(error)) throw error;
     return unreadable("not-xml", error.message);
   }
-  const nodes = EXACT.parse(text) as Node[];
+  let nodes: Node[];
+  try {
+    nodes = EXACT.parse(text) as Node[];
+  } catch (error) {
+    // parseXml vetted the document, so this is not expected; an answer must never crash the gate.
+    return unreadable(
+      "not-xml",
+      `the XML could not be parsed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   const root = nodes.find((node) => elementName(node) !== undefined);
   const children = root === undefined ? [] : childNodes(root);
   const exactText = (name: string): string | undefined => {
