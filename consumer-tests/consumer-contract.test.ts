@@ -164,7 +164,8 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
     });
 
     describe("matches Content-Type by regex, never pinned to application/xml", () => {
-      const XML_SPELLINGS = [
+      /** What SpiUtils, the SDK's receiver helper, accepts (PROTOCOL.md): lower-case XML types, unquoted UTF-8, empty parameters. */
+      const REQUEST_SPELLINGS = [
         "text/xml",
         "application/xml",
         "text/xml;charset=utf-8",
@@ -172,19 +173,22 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
         "text/xml; charset=UTF-8",
         "text/xml;charset=utf8",
         "text/xml; charset=Utf-8",
-        "Text/XML;charset=UTF-8",
-        'text/xml; charset="utf-8"',
-        "APPLICATION/XML ; CHARSET = UTF8",
+        "text/xml; charset=utf-8;",
       ];
-      /** The text types real WMSs answer with (PROTOCOL.md, "Response"); the ERP client ignores Content-Type. */
-      const TEXT_SPELLINGS = [
+      /** What the SDK's client reads besides: any case of the type, a trailing ";" (PHP), the text types real WMSs send. */
+      const ANSWER_ONLY_SPELLINGS = [
+        "Text/XML;charset=UTF-8",
+        "APPLICATION/XML ; CHARSET = UTF8",
+        "TEXT/XML;",
         "text/plain",
         "plain/text",
         "text/plain;charset=utf-8",
         "Plain/Text; charset=UTF8",
-        'TEXT/PLAIN; charset="utf-8"',
       ];
       const NEVER = [
+        'text/xml; charset="utf-8"',
+        "text/xml;charset='utf-8'",
+        'TEXT/PLAIN; charset="utf-8"',
         "application/json",
         "text/html",
         "text/html;charset=utf-8",
@@ -194,6 +198,7 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
         "text/xml;charset=utf-16",
         "text/xml;charset=utf--8",
         'text/xml; charset="utf-8',
+        "text/xml; boundary=x",
         "text/xml2",
         "text/plain2",
         "plain/textual",
@@ -202,18 +207,18 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
         {
           side: "request" as const,
           pattern: XML_CONTENT_TYPE_PATTERN,
-          accepted: XML_SPELLINGS,
-          rejected: [...TEXT_SPELLINGS, ...NEVER],
+          accepted: REQUEST_SPELLINGS,
+          rejected: [...ANSWER_ONLY_SPELLINGS, ...NEVER],
         },
         {
           side: "response" as const,
           pattern: ANSWER_CONTENT_TYPE_PATTERN,
-          accepted: [...XML_SPELLINGS, ...TEXT_SPELLINGS],
+          accepted: [...REQUEST_SPELLINGS, ...ANSWER_ONLY_SPELLINGS],
           rejected: NEVER,
         },
       ];
       for (const { side, pattern, accepted, rejected } of cases) {
-        it(`on every ${side}: ${side === "request" ? "XML, as the ERP client sends it" : "XML or the text types real WMSs send"}, UTF-8 only`, () => {
+        it(`on every ${side}: ${side === "request" ? "lower-case XML, as SpiUtils accepts it" : "XML or the text types, as the SDK reads them"}, unquoted UTF-8 only`, () => {
           const compiled = new RegExp(pattern);
           expect({
             accepted: accepted.filter((value) => compiled.test(value)),

@@ -17,6 +17,7 @@ import {
   type OrderCancelRequest,
   type QimenClientLogger,
 } from "../src/index.js";
+import { contentTypePattern } from "../src/protocol/content-type.js";
 import type { SecretCanaries } from "./canary.js";
 import { BAD_SIGNATURE_COMMENT } from "../provider-verify/contracts.js";
 import { CONSUMER, PROVIDER } from "./contract.js";
@@ -44,34 +45,14 @@ const TOKEN_PATTERN = "^\\S+$";
 const TEXT_PATTERN = "^\\s*\\S[\\s\\S]*$";
 const PATH_PATTERN = "^/\\S*$";
 const ORDER_TYPE_PATTERN = `^(?:${ORDER_TYPE_CODES.join("|")})$`;
-/** `[Xx][Mm][Ll]`: the word in any case. Pact's core (Rust) has no `i` flag and JS no inline `(?i)`. */
-function anyCase(word: string): string {
-  return word.replace(/[a-z]/gi, (letter) => `[${letter.toUpperCase()}${letter.toLowerCase()}]`);
-}
-const UTF8 = `${anyCase("utf")}-?8`;
-
 /**
- * One of the media types, in any case, with or without a UTF-8 charset: `utf8` or `utf-8`, quoted
- * or not, spaced or not. Media types and charset names are case-insensitive.
+ * Content-Type by the one grammar of src/protocol/content-type.ts, so the contract accepts exactly
+ * what the gate's words describe: what an ERP may send is what the SDK's receiver helper
+ * (`SpiUtils`) accepts, and what a WMS may answer is what the SDK's client reads and Qimen allows
+ * (text/plain and plain/text included, a trailing ";" too; never a quoted or non-UTF-8 charset).
  */
-function contentTypePattern(mediaTypes: readonly string[]): string {
-  return `^(?:${mediaTypes.map(anyCase).join("|")})(?:\\s*;\\s*${anyCase("charset")}\\s*=\\s*(?:${UTF8}|"${UTF8}"))?$`;
-}
-
-/** What the ERP client sends: XML. */
-export const XML_CONTENT_TYPE_PATTERN = contentTypePattern(["text/xml", "application/xml"]);
-/**
- * What a WMS may answer with: XML, or the text types real WMSs send (PROTOCOL.md, "Response"),
- * `text/plain` and the misspelt `plain/text`. The ERP client ignores Content-Type altogether (it
- * decodes UTF-8 bytes), so the contract must not fail a WMS for it; another charset, or a type
- * that says the body is no XML (HTML, JSON), still fails.
- */
-export const ANSWER_CONTENT_TYPE_PATTERN = contentTypePattern([
-  "text/xml",
-  "application/xml",
-  "text/plain",
-  "plain/text",
-]);
+export const XML_CONTENT_TYPE_PATTERN = contentTypePattern("request");
+export const ANSWER_CONTENT_TYPE_PATTERN = contentTypePattern("answer");
 const EXAMPLE_CONTENT_TYPE = "text/xml;charset=utf-8";
 const REQUEST_HEADERS = { "Content-Type": regex(XML_CONTENT_TYPE_PATTERN, EXAMPLE_CONTENT_TYPE) };
 const ANSWER_HEADERS = { "Content-Type": regex(ANSWER_CONTENT_TYPE_PATTERN, EXAMPLE_CONTENT_TYPE) };

@@ -1,3 +1,9 @@
+import {
+  contentTypeProblem,
+  describeContentTypeProblem,
+  ACCEPTED_CONTENT_TYPES,
+} from "../src/protocol/content-type.js";
+
 /** Pact's verdict on one interaction, from the JSON the verifier core returns, in plain words. */
 export interface PactOutcome {
   readonly passed: boolean;
@@ -76,7 +82,10 @@ function describeMismatch(mismatch: Record<string, unknown>): PactProblem {
     case "HeaderMismatch":
       return {
         where: `header ${String(mismatch["key"])}`,
-        message: cut(said.replace(/^Mismatch with header '[^']*': /, "")),
+        message:
+          String(mismatch["key"]).toLowerCase() === "content-type"
+            ? contentTypeWords(mismatch["actual"])
+            : cut(said.replace(/^Mismatch with header '[^']*': /, "")),
       };
     case "BodyTypeMismatch":
       return {
@@ -88,6 +97,14 @@ function describeMismatch(mismatch: Record<string, unknown>): PactProblem {
     default:
       return { where: textOf(mismatch["type"], "mismatch"), message: cut(said || JSON.stringify(mismatch)) };
   }
+}
+
+/** The contract's Content-Type rule in words, never its regex: a WMS developer needs the accepted forms. */
+function contentTypeWords(actual: unknown): string {
+  const value = typeof actual === "string" && actual !== "" ? actual : undefined;
+  const problem = contentTypeProblem("answer", value);
+  if (problem !== undefined) return describeContentTypeProblem("answer", problem);
+  return `got ${JSON.stringify(cut(value ?? ""))}, which the contract does not accept: send ${ACCEPTED_CONTENT_TYPES.answer}`;
 }
 
 /** Short expected/actual text values are clearest quoted; anything else in Pact's own words. */

@@ -7,6 +7,7 @@ import { Agent, type Dispatcher } from "undici";
 import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
 import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, shownUrl, type CallOutcome } from "./transport.js";
 import { parsePactOutcomes } from "./pact-results.js";
+import { stateAnswerFailure } from "./state-answer.js";
 import { interactionId, MARKER_HEADER, markedCall, markedStateParams } from "./shards.js";
 import type {
   DeliveryRecord,
@@ -213,7 +214,7 @@ async function changeState(session: Session, capture: Capture, change: StateChan
   const failure = isNoAnswer(outcome)
     ? outcome.failure
     : outcome.status >= 200 && outcome.status < 300
-      ? undefined
+      ? stateAnswerFailure(outcome.status, outcome.body)
       : `${url === undefined ? "" : shownUrl(url)} answered HTTP ${outcome.status}: ${excerpt(outcome.body)}`;
   capture.stateChanges.push({ state, action, ...(failure === undefined ? {} : { failure }) });
   if (failure !== undefined && action === "setup") {

@@ -1,6 +1,6 @@
 import { APP_KEY_ENV, SECRET_ENV } from "../src/cli/command.js";
 import { replaceIllegalXmlChars } from "../src/protocol/xml.js";
-import { printable } from "../src/text.js";
+import { printable, visibleJson } from "../src/text.js";
 import { describeStates, type InteractionResult, type VerificationReport } from "./results.js";
 
 /** The run's first console line: what is verified against what. */
@@ -25,7 +25,7 @@ export function consoleResult(result: InteractionResult): string {
     ...(result.verdict === "failed" && result.states.length > 0 ? [`state: ${describeStates(result.states)}`] : []),
     ...(result.verdict === "failed" && result.response !== undefined
       ? [
-          `answer: HTTP ${result.response.status} ${result.response.contentType ?? "(no content type)"} ${oneLine(result.response.bodyExcerpt)}`,
+          `answer: HTTP ${result.response.status} ${result.response.contentType ?? "(no content type)"} ${shownBody(result.response.bodyExcerpt)}`,
         ]
       : []),
     ...result.notes.map((note) => `note: ${note}`),
@@ -60,7 +60,7 @@ export function consoleReport(report: VerificationReport): string {
 
 /** Machine-readable results: the report itself, versioned. */
 export function jsonReport(report: VerificationReport): string {
-  return `${JSON.stringify({ format: "qimen-pact-verify/1", ...report }, null, 2)}\n`;
+  return `${visibleJson(JSON.stringify({ format: "qimen-pact-verify/1", ...report }, null, 2))}\n`;
 }
 
 /**
@@ -126,11 +126,12 @@ function junitCase(result: InteractionResult): string {
     first === undefined
       ? []
       : [
-          `      <failure ${attributes({ message: `${first.where}: ${first.message}`, type: first.kind })}>${text(
+          `      <failure ${attributes({ message: printable(`${first.where}: ${first.message}`), type: first.kind })}>${text(
             consoleResult(result),
           )}</failure>`,
         ];
-  const notes = result.notes.length === 0 ? [] : [`      <system-out>${text(result.notes.join("\n"))}</system-out>`];
+  const notes =
+    result.notes.length === 0 ? [] : [`      <system-out>${text(result.notes.map(printable).join("\n"))}</system-out>`];
   const children = [...failure, ...notes];
   return children.length === 0 ? `${open}/>` : [`${open}>`, ...children, "    </testcase>"].join("\n");
 }
@@ -153,6 +154,19 @@ function text(value: string): string {
     .replaceAll(">", "&gt;");
 }
 
-function oneLine(value: string): string {
-  return value.replace(/\s+/g, " ").trim();
+/**
+ * A body on one line: XML white space between markup folded to one space, so pretty-printed XML
+ * reads well, but anything before the first "<" kept as it is (printable shows a CR/LF before the
+ * declaration as \u000d\u000a), and every other character as sent.
+ */
+function shownBody(value: string): string {
+  if (value === "") return "(empty body)";
+  const lead = /^[^<]*/.exec(value)?.[0] ?? "";
+  return (
+    lead +
+    value
+      .slice(lead.length)
+      .replace(/[ \t\r\n]+/g, " ")
+      .replace(/ $/, "")
+  );
 }

@@ -12,6 +12,11 @@ export type Verdict = "passed" | "failed";
  * - `flag-differs`: the ERP client would read another flag than the contract's;
  * - `missing-detail`: the ERP client would show no code or message where the contract has one
  *   (blank, or the literal `null`, which it reads as absent);
+ * - `sdk-unreadable`: the official Qimen Java SDK (DefaultQimenClient) cannot read the answer (a
+ *   byte-order mark, text before the XML, a quoted charset): every SDK-based ERP fails on it;
+ * - `sdk-flag-differs`: the SDK would take the answer for another outcome than the contract's,
+ *   comparing the exact text of `<flag>` (` success `, `success` + U+00A0);
+ * - `content-type`: a charset other than UTF-8, which Qimen does not allow;
  * - `signature-refused`: the WMS answered a correctly signed call with `sign-check-failure`: it
  *   checks signs with another secret or app key than the verifier's;
  * - `verifier`: the verifier itself could not judge, or called the provider twice for one
@@ -24,6 +29,9 @@ export type FailureKind =
   | "client-rejects"
   | "flag-differs"
   | "missing-detail"
+  | "sdk-unreadable"
+  | "sdk-flag-differs"
+  | "content-type"
   | "signature-refused"
   | "verifier";
 

@@ -1,3 +1,4 @@
+import { readAsSdk, type SdkProblem, type SdkReading } from "../src/protocol/sdk-reading.js";
 import { clientView, type ClientView } from "./client-view.js";
 import type { AnswerDetail, ContractInteraction } from "./contracts.js";
 import type { FailureReason, InteractionResult, ResponseSummary } from "./results.js";
@@ -8,8 +9,7 @@ const EXCERPT_CHARS = 300;
 export const SIGN_CHECK_FAILURE_CODE = "sign-check-failure";
 
 const REMOVED_FOR_PACT: Readonly<Record<RemovedForPact, string>> = {
-  "byte-order-mark":
-    "the answer starts with a UTF-8 byte-order mark (XML allows it, the ERP client accepts it): Pact matched the document after it",
+  "byte-order-mark": "the answer starts with a UTF-8 byte-order mark: Pact matched the document after it",
   "root-default-namespace":
     "the answer's root declares a default XML namespace (xmlns), which the ERP client ignores: Pact matched the document without it",
 };
@@ -27,6 +27,8 @@ export type Redact = (text: string) => string;
  * - so does a flag the client would read differently from the contract's;
  * - so does a failure whose code or message the client would not show, where the contract has one
  *   (Pact's patterns accept the text `null`, which the client reads as absent);
+ * - so does an answer the official Qimen Java SDK cannot read, or would read another flag from
+ *   (see sdkReasons): most ERPs run it, and it is stricter than XML and than our client;
  * - a failed state setup, an undelivered call or a second delivery fails it, and Pact's findings,
  *   being mere consequences, are left out;
  * - a Pact failure without any finding we can read still fails it: the gate never passes on doubt;
@@ -57,30 +59,39 @@ export function judgeInteraction(
 
   let response: ResponseSummary | undefined;
   let client: ClientView | undefined;
+  let sdk: SdkReading | undefined;
   let signatureRefused = false;
   if (delivery?.delivered === true) {
     const body = Buffer.from(delivery.body, "base64");
     response = summarise(delivery.status, delivery.headers, body, redact);
     const view = clientView(delivery.status, body);
+    sdk = readAsSdk({ status: delivery.status, contentType: contentTypeOf(delivery.headers), body });
     // Read before redaction: a short secret could mask part of the code.
     signatureRefused =
       !interaction.badSignature &&
       view.accepts &&
       view.flag === "failure" &&
-      view.code?.trim() === SIGN_CHECK_FAILURE_CODE;
+      xmlTrim(view.code ?? "") === SIGN_CHECK_FAILURE_CODE;
     client = redactView(view, redact);
     notes.push(...delivery.removedForPact.map((removed) => REMOVED_FOR_PACT[removed]));
   }
   if (reasons.length === 0) {
     if (signatureRefused) reasons.push(SIGNATURE_REFUSED);
+    const sdkProblem =
+      sdk?.readable === false && client !== undefined ? reportedSdkProblem(sdk.problem, client) : undefined;
     for (const problem of record.pact.problems) {
+      if (sdkProblem !== undefined && isConsequence(problem.where, sdkProblem)) continue;
       reasons.push({
         kind: problem.where === "verifier" ? "verifier" : "contract-mismatch",
         where: problem.where,
         message: redact(problem.message),
       });
     }
-    if (client !== undefined) reasons.push(...clientReasons(interaction, client, reasons));
+    const sdkFound =
+      sdk === undefined || client === undefined ? [] : sdkReasons(interaction, sdk, client, reasons, redact);
+    reasons.push(...sdkFound);
+    // The SDK's reason is the one to act on: the client's opinion of the same answer would only repeat it.
+    if (client !== undefined && sdkFound.length === 0) reasons.push(...clientReasons(interaction, client, reasons));
   }
   if (!record.pact.passed && reasons.length === 0) {
     reasons.push({ kind: "verifier", where: "verifier", message: "Pact reported a failure without details" });
@@ -108,12 +119,7 @@ function clientReasons(
   client: ClientView,
   pactReasons: readonly FailureReason[],
 ): FailureReason[] {
-  const reported = (element: string): boolean =>
-    pactReasons.some(
-      ({ where, message }) =>
-        where.startsWith(`body response/${element}`) ||
-        (where === "body response" && message.includes(`<${element}/>`)),
-    );
+  const reported = (element: string): boolean => pactReported(pactReasons, element);
   if (!client.accepts) {
     return [{ kind: "client-rejects", where: "ERP client", message: `would reject this answer: ${client.reason}` }];
   }
@@ -128,7 +134,7 @@ function clientReasons(
       },
     ];
   }
-  const blank = (detail: AnswerDetail): boolean => (client[detail] ?? "").trim() === "";
+  const blank = (detail: AnswerDetail): boolean => xmlTrim(client[detail] ?? "") === "";
   return expectedDetails
     .filter((detail) => blank(detail) && !reported(detail))
     .map((detail) => ({
@@ -136,6 +142,91 @@ function clientReasons(
       where: "ERP client",
       message: `would show no ${detail}: <${detail}> is missing, blank or the literal "null" (which the client reads as absent), where the contract has one`,
     }));
+}
+
+const SDK = "the official Qimen Java SDK (DefaultQimenClient)";
+
+/**
+ * Where the official Qimen Java SDK parts from the contract: an answer it cannot read (a BOM, text
+ * before the XML, a quoted charset), a charset Qimen does not allow, or a flag whose exact text
+ * makes `isSuccess()` (`"success".equals(flag)`) say otherwise than the contract (` success `,
+ * `success` + U+00A0; an expected failure is any flag but `success`). Left out when the client
+ * already fails the answer for the same cause (not HTTP 200, no XML) or Pact found the flag wrong.
+ */
+function sdkReasons(
+  interaction: ContractInteraction,
+  sdk: SdkReading,
+  client: ClientView,
+  pactReasons: readonly FailureReason[],
+  redact: Redact,
+): FailureReason[] {
+  if (!sdk.readable) {
+    if (reportedSdkProblem(sdk.problem, client) === undefined) return [];
+    if (sdk.problem === "charset") {
+      return [
+        {
+          kind: "content-type",
+          where: "header Content-Type",
+          message: `Qimen does not allow this answer: ${redact(sdk.reason)}`,
+        },
+      ];
+    }
+    return [
+      {
+        kind: "sdk-unreadable",
+        where: "Qimen Java SDK",
+        message: `${SDK} cannot read this answer: ${redact(sdk.reason)}`,
+      },
+    ];
+  }
+  const { expectedFlag } = interaction;
+  if (expectedFlag === undefined || sdk.success === (expectedFlag === "success")) return [];
+  // Pact or the client saying the flag differs already say it best; a client that rejects the flag
+  // (U+00A0 after it) leaves the SDK's exact reading to say why.
+  if (sdk.flag === undefined || pactReported(pactReasons, "flag")) return [];
+  if (client.accepts && client.flag !== expectedFlag) return [];
+  const read = `flag ${JSON.stringify(redact(sdk.flag))}`;
+  return [
+    {
+      kind: "sdk-flag-differs",
+      where: "Qimen Java SDK",
+      message: `${SDK} reads ${read}, which is ${sdk.success ? "success" : "not success"} to it, where the contract says "${expectedFlag}": it compares the exact text of <flag>, so write <flag>${expectedFlag}</flag> with nothing around the word`,
+    },
+  ];
+}
+
+/**
+ * The SDK problem the verdict reports, or undefined when the client fails the answer for the same
+ * cause already (not HTTP 200, no XML document).
+ */
+function reportedSdkProblem(problem: SdkProblem, client: ClientView): SdkProblem | undefined {
+  return !client.accepts && (problem === "http-status" || problem === "not-xml") ? undefined : problem;
+}
+
+/** Pact's findings that merely follow from what the SDK reason says: the same header, or a document Pact could not parse. */
+function isConsequence(where: string, problem: SdkProblem): boolean {
+  if (problem === "quoted-charset" || problem === "charset") return where.toLowerCase() === "header content-type";
+  return (
+    (problem === "byte-order-mark" || problem === "text-before-xml") &&
+    (where === "body (document)" || where === "body")
+  );
+}
+
+/** XML's own white space only (space, tab, CR, LF): U+00A0 and U+3000 are content. */
+function xmlTrim(text: string): string {
+  return text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+}
+
+function contentTypeOf(headers: readonly (readonly [string, string])[]): string | undefined {
+  return headers.find(([name]) => name === "content-type")?.[1];
+}
+
+/** Whether Pact found the element wrong or missing already. */
+function pactReported(pactReasons: readonly FailureReason[], element: string): boolean {
+  return pactReasons.some(
+    ({ where, message }) =>
+      where.startsWith(`body response/${element}`) || (where === "body response" && message.includes(`<${element}/>`)),
+  );
 }
 
 /** A failed result for an interaction that never ran, with the same reason for each. */
@@ -160,7 +251,7 @@ function summarise(
   body: Buffer,
   redact: Redact,
 ): ResponseSummary {
-  const contentType = headers.find(([name]) => name === "content-type")?.[1];
+  const contentType = contentTypeOf(headers);
   // Redacted before it is cut, so no secret is left half shown at the cut.
   const text = redact(body.toString("utf8"));
   return {

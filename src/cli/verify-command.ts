@@ -41,14 +41,22 @@ your app_key and customerId, method order.cancel and a sign computed with --secr
 body bytes. The interaction the contract marks as bad-signature is sent with a deliberately wrong
 sign: the WMS must answer it with failure (Qimen's go-live signature check).
 
-Every answer is judged twice: by Pact's matcher against the contract, and by the ERP client's own
-decoder. An interaction fails when Pact finds a mismatch, when the ERP client would reject the
-answer (e.g. a duplicated <flag>), when it would read another flag than the contract's, or when
-it would show no code or message where the contract has one (blank, or the literal "null"). An
-answer coded sign-check-failure to a call signed with --secret fails too, whatever the contract
-expects: the WMS refused the signature and never judged the call (check --secret and --app-key). A
-leading UTF-8 byte-order mark and a default namespace on the root (<response xmlns="...">) are no
-failure: XML allows them and the client accepts them (the report notes them).
+Every answer is judged three times: by Pact's matcher against the contract, by the ERP client's
+own decoder, and as the official Qimen Java SDK (DefaultQimenClient), which most ERPs run, reads
+it. An interaction fails when Pact finds a mismatch, when the ERP client would reject the answer
+(e.g. a duplicated <flag>), when it would read another flag than the contract's, or when it would
+show no code or message where the contract has one (blank, or the literal "null"). It fails when
+the SDK cannot read the answer: a leading UTF-8 byte-order mark (one or more), white space before
+the XML declaration or any text before the XML, a quoted charset ("utf-8" throws in Java); when
+the Content-Type names a charset other than UTF-8 (Qimen allows none); and when the SDK would take
+another outcome from <flag>: it compares the exact text, so " success " or success followed by a
+no-break space (U+00A0) or U+3000 is no success. Accepted Content-Types: text/xml,
+application/xml, text/plain or plain/text in any case, with an unquoted charset=utf-8 (or utf8)
+or none; a trailing ";" is fine. A default namespace on <response>, any element order, CDATA,
+comments, processing instructions and xsi:nil are fine (the report notes what Pact needed removed).
+An answer coded sign-check-failure to a call signed with --secret fails too, whatever the contract
+expects: the WMS refused the signature and never judged the call (check --secret and --app-key).
+Invisible characters in reports are shown escaped (\\ufeff, \\u00a0).
 
 Speed: the interactions are verified in shards by parallel worker processes (--jobs). Against a
 plain-http provider and state-change URL the workers also skip parsing the system certificate
@@ -68,8 +76,11 @@ Options:
                             use provider states. It receives POST {"state", "params", "action"}
                             ("setup" before, "teardown" after an interaction) and answers 2xx, or
                             4xx/5xx with a message when it cannot set the state (the interaction
-                            then fails and the message is shown). The sandbox WMS serves it at
-                            /pact/provider-states.
+                            then fails and the message is shown). A 2xx whose JSON object body
+                            says it failed counts as failed: "success" false, an "error" that is
+                            not null/false/"", or a "code" other than 0, "0000", 200, "success",
+                            "ok" (any zeros, any case). An empty body, {}, "OK", 201, 204 are
+                            success. The sandbox WMS serves it at /pact/provider-states.
   --method-name short|long  method sent: short = order.cancel (default, what WMS-side code routes
                             on, as the gateway delivers it), long = taobao.qimen.order.cancel
   --timeout-ms N            deadline of each HTTP call and of the reachability check

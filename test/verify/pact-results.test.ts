@@ -67,13 +67,19 @@ const CASES: readonly { readonly name: string; readonly json: string; readonly o
         type: "HeaderMismatch",
         key: "Content-Type",
         expected: "text/xml",
-        actual: "text/plain",
-        mismatch: "Mismatch with header 'Content-Type': Expected 'text/plain' to match '^text/xml$'",
+        actual: 'text/xml; charset="utf-8"',
+        mismatch: "Mismatch with header 'Content-Type': Expected 'text/xml; charset=\"utf-8\"' to match '^text/xml$'",
       }),
     ),
     outcome: {
       passed: false,
-      problems: [{ where: "header Content-Type", message: "Expected 'text/plain' to match '^text/xml$'" }],
+      problems: [
+        {
+          where: "header Content-Type",
+          message:
+            'the charset is quoted (charset="utf-8"), which the official Qimen Java SDK passes as written to Java and fails with UnsupportedEncodingException: send text/xml, application/xml, text/plain or plain/text in any case, with an unquoted UTF-8 charset or none (text/xml;charset=utf-8, TEXT/XML; charset=UTF-8;, text/plain); never a quoted charset="utf-8", never another charset',
+        },
+      ],
     },
   },
   {

@@ -86,6 +86,85 @@ describe("verify: reports", () => {
     );
   });
 
+  describe("shows invisible and confusable characters escaped, so expected and actual never look alike", () => {
+    const CONFUSABLE: InteractionResult = {
+      ...FAILED,
+      states: [],
+      badSignature: false,
+      reasons: [
+        {
+          kind: "contract-mismatch",
+          where: "body response/flag (text)",
+          message: 'expected "success", got "success\u00A0"',
+        },
+        {
+          kind: "contract-mismatch",
+          where: "body response/code (text)",
+          message: 'got "0\u3000", "\u200B0", "0\u000B"',
+        },
+      ],
+      notes: ["a note with \uFEFF and \u202E"],
+      response: { status: 200, contentType: "text/xml", bodyExcerpt: '\uFEFF\r\n<?xml version="1.0"?>\n<response/>' },
+    };
+    const REPORT_OF_ONE: VerificationReport = {
+      ...REPORT,
+      interactions: [CONFUSABLE],
+      contracts: ["contracts/a.json"],
+    };
+
+    it("in the console", () => {
+      expect(consoleResult(CONFUSABLE)).to.equal(
+        [
+          'FAIL  a cancel "signed" with the wrong secret  1234 ms',
+          '      body response/flag (text): expected "success", got "success\\u00a0"',
+          '      body response/code (text): got "0\\u3000", "\\u200b0", "0\\u000b"',
+          '      answer: HTTP 200 text/xml \\ufeff\\u000d\\u000a<?xml version="1.0"?> <response/>',
+          "      note: a note with \\ufeff and \\u202e",
+          "",
+        ].join("\n"),
+      );
+    });
+
+    it("in the JSON report, as JSON escapes of the same characters", () => {
+      const json = jsonReport(REPORT_OF_ONE);
+      expect({
+        raw: [...json].filter((char) => /[\u00a0\u3000\u200b\ufeff\u202e\u000b]/.test(char)),
+        escaped: ["\\u00a0", "\\u3000", "\\u200b", "\\ufeff", "\\u202e", "\\u000b"].filter((escape) =>
+          json.includes(escape),
+        ),
+        same:
+          (JSON.parse(json) as VerificationReport).interactions[0]?.reasons[0]?.message ===
+          CONFUSABLE.reasons[0]?.message,
+      }).to.deep.equal({
+        raw: [],
+        escaped: ["\\u00a0", "\\u3000", "\\u200b", "\\ufeff", "\\u202e", "\\u000b"],
+        same: true,
+      });
+    });
+
+    it("in the JUnit report's failure message and notes", () => {
+      const xml = junitReport(REPORT_OF_ONE);
+      expect({
+        message: /<failure message="([^"]*)"/.exec(xml)?.[1],
+        notes: /<system-out>([^<]*)</.exec(xml)?.[1],
+      }).to.deep.equal({
+        message: "body response/flag (text): expected &quot;success&quot;, got &quot;success\\u00a0&quot;",
+        notes: "a note with \\ufeff and \\u202e",
+      });
+    });
+  });
+
+  it("says (empty body) for an answer without a body", () => {
+    const empty: InteractionResult = {
+      ...FAILED,
+      states: [],
+      notes: [],
+      reasons: [],
+      response: { status: 200, contentType: "text/xml", bodyExcerpt: "" },
+    };
+    expect(consoleResult(empty).split("\n")[1]).to.equal("      answer: HTTP 200 text/xml (empty body)");
+  });
+
   it("prints the whole console report: header, a line per interaction, summary", () => {
     const lines = consoleReport(REPORT).split("\n");
     expect([lines[0], lines.at(-2)]).to.deep.equal([

@@ -27,7 +27,10 @@ const FAILURE_EXPECTED: Partial<ContractInteraction> = {
   expectedDetails: ["code", "message"],
 };
 
-function answered(xml: string, removedForPact: readonly RemovedForPact[] = []): DeliveryRecord {
+function answered(
+  xml: string,
+  removedForPact: readonly RemovedForPact[] = [],
+): Extract<DeliveryRecord, { delivered: true }> {
   return {
     delivered: true,
     status: 200,
@@ -118,15 +121,117 @@ const CASES: readonly {
     },
   },
   {
-    name: "passes an answer with a byte-order mark Pact matched without it, and says so",
+    name: "fails an answer with a byte-order mark, which the official SDK cannot read, though Pact matched it without",
     record: record({ delivery: answered("\uFEFF<response><flag>success</flag></response>", ["byte-order-mark"]) }),
     judged: {
-      verdict: "passed",
-      reasons: [],
-      notes: [
-        "the answer starts with a UTF-8 byte-order mark (XML allows it, the ERP client accepts it): Pact matched the document after it",
+      verdict: "failed",
+      reasons: [
+        {
+          kind: "sdk-unreadable",
+          where: "Qimen Java SDK",
+          message:
+            "the official Qimen Java SDK (DefaultQimenClient) cannot read this answer: it starts with a UTF-8 byte-order mark; write the XML without a BOM",
+        },
       ],
+      notes: ["the answer starts with a UTF-8 byte-order mark: Pact matched the document after it"],
     },
+  },
+  {
+    name: "fails two byte-order marks for the SDK's reason alone, leaving out Pact's unparsable document and the client's rejection",
+    record: record({
+      delivery: answered("\uFEFF\uFEFF<response><flag>success</flag></response>", ["byte-order-mark"]),
+      pact: pactFailed({ where: "body (document)", message: "Failed to parse the actual body" }),
+    }),
+    judged: {
+      verdict: "failed",
+      reasons: [
+        {
+          kind: "sdk-unreadable",
+          where: "Qimen Java SDK",
+          message:
+            "the official Qimen Java SDK (DefaultQimenClient) cannot read this answer: it starts with 2 UTF-8 byte-order marks; write the XML without a BOM",
+        },
+      ],
+      notes: ["the answer starts with a UTF-8 byte-order mark: Pact matched the document after it"],
+    },
+  },
+  {
+    name: "fails a success flag the SDK reads with spaces around it, though Pact and the ERP client trim them",
+    record: record({ delivery: answered("<response><flag> success </flag></response>") }),
+    judged: {
+      verdict: "failed",
+      reasons: [
+        {
+          kind: "sdk-flag-differs",
+          where: "Qimen Java SDK",
+          message:
+            'the official Qimen Java SDK (DefaultQimenClient) reads flag " success ", which is not success to it, where the contract says "success": it compares the exact text of <flag>, so write <flag>success</flag> with nothing around the word',
+        },
+      ],
+      notes: [],
+    },
+  },
+  {
+    name: "passes a failure flag with spaces around it: the SDK reads anything but success as failure",
+    interaction: FAILURE_EXPECTED,
+    record: record({
+      delivery: answered("<response><flag> failure </flag><code>-1</code><message>shipped</message></response>"),
+    }),
+    judged: { verdict: "passed", reasons: [], notes: [] },
+  },
+  {
+    name: "fails a quoted charset for the SDK's reason alone, leaving out Pact's header finding",
+    record: record({
+      delivery: {
+        ...answered("<response><flag>success</flag></response>"),
+        headers: [["content-type", 'text/xml; charset="utf-8"']],
+      },
+      pact: pactFailed({ where: "header Content-Type", message: "the charset is quoted" }),
+    }),
+    judged: {
+      verdict: "failed",
+      reasons: [
+        {
+          kind: "sdk-unreadable",
+          where: "Qimen Java SDK",
+          message:
+            'the official Qimen Java SDK (DefaultQimenClient) cannot read this answer: its Content-Type has a quoted charset (charset="utf-8"), which the SDK passes as written to Java (UnsupportedEncodingException); write charset=utf-8 without quotes',
+        },
+      ],
+      notes: [],
+    },
+  },
+  {
+    name: "fails a GBK charset as one Qimen does not allow",
+    record: record({
+      delivery: {
+        ...answered("<response><flag>success</flag></response>"),
+        headers: [["content-type", "text/xml;charset=GBK"]],
+      },
+      pact: pactFailed({ where: "header Content-Type", message: "charset=GBK is not UTF-8" }),
+    }),
+    judged: {
+      verdict: "failed",
+      reasons: [
+        {
+          kind: "content-type",
+          where: "header Content-Type",
+          message:
+            "Qimen does not allow this answer: its Content-Type says charset=GBK, and Qimen answers are UTF-8 only; send the UTF-8 bytes with charset=utf-8",
+        },
+      ],
+      notes: [],
+    },
+  },
+  {
+    name: "passes a trailing ; after the charset",
+    record: record({
+      delivery: {
+        ...answered("<response><flag>success</flag></response>"),
+        headers: [["content-type", "text/xml; charset=utf-8;"]],
+      },
+    }),
+    judged: { verdict: "passed", reasons: [], notes: [] },
   },
   {
     name: "passes an answer whose root's default namespace Pact matched without, and says so",
