@@ -3,15 +3,15 @@ import { performance } from "node:perf_hooks";
 // The Verifier alone, not the package's index: the index also loads the consumer DSL, which costs
 // every worker process ~170 ms of start-up (pact-js is pinned, see package.json).
 import { Verifier } from "@pact-foundation/pact/src/dsl/verifier/verifier.js";
-import { Agent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
-import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, shownUrl, type CallOutcome } from "./transport.js";
+import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, shownUrl, type CallOutcome, verifierDispatcher } from "./transport.js";
 import { parsePactOutcomes } from "./pact-results.js";
+import { checkedHeaders, forPact, judgedWithout, relayedHeaders } from "./pact-relay.js";
 import { stateAnswerFailure } from "./state-answer.js";
-import { interactionId, MARKER_HEADER, markedCall, markedStateParams } from "./shards.js";
+import { interactionId, markedCall, markedStateParams } from "./shards.js";
 import type {
   DeliveryRecord,
-  RemovedForPact,
   RunRecord,
   ShardInteraction,
   StateChangeRecord,
@@ -21,27 +21,6 @@ import type {
 
 /** pact-js answers the verifier core's state-change calls on this path of its proxy. */
 const PACT_STATE_PATH = "/_pactSetup";
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-/** Hop-by-hop and framing headers: each leg of a relay sets its own. */
-const NOT_RELAYED = new Set([
-  "host",
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "content-length",
-  "te",
-  "trailer",
-  "upgrade",
-  "proxy-authorization",
-  "proxy-connection",
-  // So the provider answers uncompressed bytes, which we decode and relay as they are.
-  "accept-encoding",
-  // Ours, telling which interaction a call belongs to (shards.ts); never the WMS's business.
-  MARKER_HEADER,
-  // Pact's core would follow a redirect, and what the follow-up fetched would be judged instead of
-  // the WMS's answer: without it the 3xx itself is judged, and fails.
-  "location",
-]);
 
 /** What pact-js's express proxy hands a requestFilter (express is not typed in this project). */
 interface ProxiedRequest extends IncomingMessage {
@@ -61,6 +40,8 @@ interface Capture {
   readonly failedSetups: Map<string, string>;
   /** From the start of its first call (state setup or delivery) to the end of its last. */
   span?: { readonly start: number; end: number };
+  /** Set when Pact was shown a stand-in instead of the answer's body (see forPact). */
+  bodyWithheld?: boolean;
 }
 
 /** A state-change call of the verifier core, its marker removed. */
@@ -88,7 +69,7 @@ export async function runShards(
   report: (records: readonly RunRecord[]) => Promise<void>,
 ): Promise<void> {
   const gateway: GatewaySettings = { ...job.gateway, providerUrl: new URL(job.gateway.providerUrl) };
-  const dispatcher = new Agent({ connect: { timeout: job.timeoutMs } });
+  const dispatcher = verifierDispatcher(job.timeoutMs);
   const session: Session = { job, gateway, dispatcher, unreachable: undefined };
   try {
     for (const shard of job.shards) await report(await runShard(session, shard));
@@ -174,7 +155,7 @@ async function runShard(session: Session, shard: WorkerShard): Promise<RunRecord
     stateChanges: capture.stateChanges,
     ...(capture.delivery === undefined ? {} : { delivery: capture.delivery }),
     relayProblems: capture.relayProblems,
-    pact: outcomes[position] ?? { passed: false, problems: [] },
+    pact: judgedWithout(outcomes[position] ?? { passed: false, problems: [] }, capture.bodyWithheld === true),
     sensitive: capture.sensitive,
   }));
 }
@@ -269,7 +250,8 @@ async function deliver(
     if (outcome.unreachable) session.unreachable = outcome.failure;
     return notDelivered(outcome.failure, outcome.unreachable);
   }
-  const { relayed, removed } = forPact(outcome.body);
+  const { relayed, removed } = forPact(outcome);
+  if (removed.includes("body-withheld")) capture.bodyWithheld = true;
   capture.delivery = {
     delivered: true,
     status: outcome.status,
@@ -279,52 +261,11 @@ async function deliver(
   };
   response.statusCode = outcome.status;
   response.removeHeader("x-powered-by");
-  const headers = new Map<string, string[]>();
-  for (const [name, value] of outcome.headers) {
-    if (!NOT_RELAYED.has(name)) headers.set(name, [...(headers.get(name) ?? []), value]);
+  for (const [name, value] of checkedHeaders(outcome.headers, capture.interaction.checkedHeaders)) {
+    response.setHeader(name, value);
   }
-  for (const [name, values] of headers) response.setHeader(name, values.length === 1 ? (values[0] ?? "") : values);
   response.setHeader("content-length", relayed.length);
   response.end(relayed);
-}
-
-/**
- * XML allows a leading byte-order mark (.NET WMSs send one) and a default namespace on the root
- * element, and the ERP client accepts both, but Pact's XML matcher fails on them (it cannot parse
- * the mark, and names the root `{namespace}:response`): Pact matches the document without them,
- * and the report says so. The ERP client's own opinion is formed on the bytes as received.
- */
-function forPact(body: Buffer): { readonly relayed: Buffer; readonly removed: RemovedForPact[] } {
-  const removed: RemovedForPact[] = [];
-  let relayed = body;
-  if (relayed.subarray(0, UTF8_BOM.length).equals(UTF8_BOM)) {
-    relayed = relayed.subarray(UTF8_BOM.length);
-    removed.push("byte-order-mark");
-  }
-  // Latin-1 maps each byte to one character and back, so only the matched ASCII changes.
-  const text = relayed.toString("latin1");
-  const root = ROOT_START_TAG.exec(text);
-  const attributes = root?.groups?.["attributes"] ?? "";
-  const withoutNamespace = attributes.replace(DEFAULT_NAMESPACE, "");
-  if (root !== null && withoutNamespace !== attributes) {
-    const start = root.index + root[0].length - attributes.length - 1;
-    relayed = Buffer.from(text.slice(0, start) + withoutNamespace + text.slice(start + attributes.length), "latin1");
-    removed.push("root-default-namespace");
-  }
-  return { relayed, removed };
-}
-
-/** The root element's start tag, after the prolog (declaration, comments, processing instructions), when unprefixed. */
-const ROOT_START_TAG = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*<[A-Za-z_][\w.-]*(?<attributes>(?:\s[^>]*)?)>/;
-/** `xmlns="…"`, the default namespace declaration; never `xmlns:prefix="…"`. */
-const DEFAULT_NAMESPACE = /\s+xmlns\s*=\s*(?:"[^"]*"|'[^']*')/;
-
-function relayedHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
-  const relayed: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !NOT_RELAYED.has(name)) relayed[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return relayed;
 }
 
 /** pact-js's body parsers leave XML as the exact bytes sent; JSON and forms arrive parsed. */

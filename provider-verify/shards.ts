@@ -113,6 +113,21 @@ function marked(source: Readonly<Record<string, unknown>>, index: number): Recor
   };
 }
 
+/**
+ * The response headers Pact checks for an interaction, lower case: those its response names and
+ * those its matching rules name (V3/V4 `header` rules, V2 `$.headers.…` paths).
+ */
+export function checkedHeaderNames(source: Readonly<Record<string, unknown>>): string[] {
+  const response = isRecord(source["response"]) ? source["response"] : {};
+  const rules = isRecord(response["matchingRules"]) ? response["matchingRules"] : {};
+  const names = [
+    ...Object.keys(isRecord(response["headers"]) ? response["headers"] : {}),
+    ...Object.keys(isRecord(rules["header"]) ? rules["header"] : {}),
+    ...Object.keys(rules).flatMap((path) => (path.startsWith("$.headers.") ? [path.slice("$.headers.".length)] : [])),
+  ];
+  return [...new Set(names.map((name) => name.toLowerCase()))];
+}
+
 /** The `_id` the shard's copy of an interaction carries, which Pact reports as `interactionId`. */
 export function interactionId(index: number): string {
   return `${ID_PREFIX}${index}`;

@@ -1,14 +1,22 @@
 import { connect } from "node:net";
 import { performance } from "node:perf_hooks";
-import { request, type Dispatcher } from "undici";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
+import { Agent, request, type Dispatcher } from "undici";
 import { transportError } from "../src/client/delivery-error.js";
 
-/** An HTTP answer, read in full (up to MAX_ANSWER_BYTES). */
+/** An HTTP answer, read in full (up to MAX_ANSWER_BYTES, decoded too). */
 export interface HttpAnswer {
   readonly status: number;
-  /** Header pairs as received, lower-case names, multi-valued headers repeated. */
+  /**
+   * Header pairs as received, lower-case names, multi-valued headers repeated; without
+   * Content-Encoding when the body was decoded.
+   */
   readonly headers: readonly (readonly [string, string])[];
+  /** The body as received, or decoded when it came gzip-encoded (see `decodedFrom`). */
   readonly body: Buffer;
+  /** Set when the body came with `Content-Encoding: gzip` and was decoded. */
+  readonly decodedFrom?: "gzip";
   readonly durationMs: number;
 }
 
@@ -34,8 +42,24 @@ export function isNoAnswer(outcome: CallOutcome): outcome is NoAnswer {
 /** Node's timers take at most 2^31 − 1 ms (about 24.8 days); a longer deadline fires at once. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-/** Far more than any Qimen answer; a provider streaming without end is cut off here. */
+/**
+ * Far more than any Qimen answer; a provider streaming without end is cut off here, and a gzip
+ * body that inflates past it (a "gzip bomb") is not inflated further.
+ */
 export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Most header bytes read (Node's default is 16 KiB): the official SDK reads any number of headers,
+ * so a WMS answering thousands of header lines is read, within this bound.
+ */
+export const MAX_HEADER_BYTES = 256 * 1024;
+
+const inflate = promisify(gunzip);
+
+/** The HTTP client of verify's calls: connect within the deadline, headers up to MAX_HEADER_BYTES. */
+export function verifierDispatcher(timeoutMs: number): Agent {
+  return new Agent({ connect: { timeout: timeoutMs }, maxHeaderSize: MAX_HEADER_BYTES });
+}
 
 const UNREACHABLE = new Set(["QIMEN_CONNECTION_REFUSED", "QIMEN_CONNECT_TIMEOUT"]);
 
@@ -81,7 +105,10 @@ export async function callHttp(call: HttpCall, dispatcher: Dispatcher, timeoutMs
         durationMs: elapsed(),
       };
     }
-    return { status: response.statusCode, headers: headerPairs(response.headers), body, durationMs: elapsed() };
+    const decoded = await decodeContent(response.statusCode, headerPairs(response.headers), body);
+    return typeof decoded === "string"
+      ? { failure: `${where} ${decoded}`, unreachable: false, durationMs: elapsed() }
+      : { ...decoded, durationMs: elapsed() };
   } catch (cause) {
     return { ...describeFailure(cause, where, timeoutMs, partial), durationMs: elapsed() };
   }
@@ -105,10 +132,12 @@ function describeFailure(
     const what = partial === undefined ? "did not answer" : "did not finish its answer";
     return { failure: `${where} ${what} within ${timeoutMs} ms${details(received)}`, unreachable: false };
   }
+  const notHttp = notHttpWords(cause);
+  if (notHttp !== undefined) return { failure: `${where}: ${notHttp}${details(received)}`, unreachable: false };
   const known = transportError(cause, { endpoint: where, attempt: 1 });
   if (known !== undefined) {
     return {
-      failure: `${where}: ${transportWords(known.code, errno, partial !== undefined)}${details([String(errno), ...received])}`,
+      failure: `${where}: ${transportWords(known.code, errno, partial !== undefined)}${details([...(typeof errno === "string" ? [errno] : []), ...received])}`,
       unreachable: UNREACHABLE.has(known.code),
     };
   }
@@ -116,6 +145,21 @@ function describeFailure(
     failure: `${where}: ${cause instanceof Error ? cause.message : String(cause)}${details(received)}`,
     unreachable: false,
   };
+}
+
+/** What undici's parser says of an answer that is no HTTP/1.1 (an SSH banner, oversized headers), in words; else undefined. */
+function notHttpWords(cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const { code, data } = cause as { code?: unknown; data?: unknown };
+  if (code === "UND_ERR_HEADERS_OVERFLOW") {
+    return `answered more than ${MAX_HEADER_BYTES} bytes of headers, far more than any Qimen answer needs (${code})`;
+  }
+  if (cause.name !== "HTTPParserError" && !(typeof code === "string" && code.startsWith("HPE_"))) return undefined;
+  const near = typeof data === "string" && data !== "" ? `, at ${JSON.stringify(data.slice(0, 40))}` : "";
+  // llhttp says "Expected HTTP/" when the very first bytes are no status line.
+  return cause.message.includes("Expected HTTP/")
+    ? `answered something that is not HTTP/1.1 (${cause.message}${near}): is another service listening on this port?`
+    : `answered malformed HTTP/1.1 (${cause.message}${near})`;
 }
 
 /** A transport failure in words; read timeouts never get here (describeFailure says them itself). */
@@ -127,6 +171,44 @@ function transportWords(code: string, errno: unknown, answerBegun: boolean): str
       return "timed out opening a connection";
     default:
       return `the connection ${errno === "ECONNRESET" ? "was reset" : "closed"} ${answerBegun ? "in the middle of the answer" : "before an answer arrived"}`;
+  }
+}
+
+/**
+ * The body as the official Qimen Java SDK reads it: it asks for gzip and inflates a body whose
+ * Content-Encoding is gzip (any case); it reads any other coding's bytes as they are, which cannot
+ * be a Qimen answer. verify asks for no coding (Pact's core would inflate without a bound), so it
+ * decodes gzip itself, to at most MAX_ANSWER_BYTES, and refuses every other coding in words.
+ * Resolves to the answer to judge and relay (without Content-Encoding), or to why there is none.
+ */
+async function decodeContent(
+  status: number,
+  headers: readonly (readonly [string, string])[],
+  body: Buffer,
+): Promise<Omit<HttpAnswer, "durationMs"> | string> {
+  const codings = headers
+    .filter(([name]) => name === "content-encoding")
+    .flatMap(([, value]) => value.split(","))
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== "" && coding !== "identity");
+  if (codings.length === 0) return { status, headers, body };
+  const answered = `answered HTTP ${status} with Content-Encoding: ${codings.join(", ")}`;
+  if (codings.length > 1 || codings[0] !== "gzip") {
+    return `${answered}, which verify did not ask for (it sends no Accept-Encoding) and the official Qimen Java SDK (DefaultQimenClient) cannot read: it decodes gzip alone. Answer uncompressed, or gzip`;
+  }
+  const unencoded = headers.filter(([name]) => name !== "content-encoding");
+  try {
+    return {
+      status,
+      headers: unencoded,
+      body: await inflate(body, { maxOutputLength: MAX_ANSWER_BYTES }),
+      decodedFrom: "gzip",
+    };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return code === "ERR_BUFFER_TOO_LARGE"
+      ? `${answered}: its ${body.length} bytes inflate to more than ${MAX_ANSWER_BYTES} bytes, so it was not inflated further (a gzip bomb, or far more than any Qimen answer)`
+      : `${answered}, but its ${body.length} bytes are no valid gzip data (${error instanceof Error ? error.message : String(error)})`;
   }
 }
 

@@ -12,6 +12,10 @@ const REMOVED_FOR_PACT: Readonly<Record<RemovedForPact, string>> = {
   "byte-order-mark": "the answer starts with a UTF-8 byte-order mark: Pact matched the document after it",
   "root-default-namespace":
     "the answer's root declares a default XML namespace (xmlns), which the ERP client ignores: Pact matched the document without it",
+  "gzip-content-encoding":
+    "the answer came gzip-compressed (Content-Encoding: gzip, which the official Qimen Java SDK asks for and inflates): it was judged inflated",
+  "body-withheld":
+    "the answer's body was not shown to Pact's matcher, which takes unbounded time on so large or deep a document: the ERP client's refusal is the verdict",
 };
 
 /** Masks the sensitive values in a text from the provider or the wire (see redactor). */

@@ -1,20 +1,28 @@
-import { fork, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { parseQimenEndpoint } from "../src/client/qimen-client.js";
 import type { MethodNameForm } from "../src/protocol/system-params.js";
 import { missingStateChangeUrl, type Contract, type ContractInteraction } from "./contracts.js";
 import type { FailureReason, InteractionResult, VerificationReport } from "./results.js";
-import { planShards, shardPact, type PlannedInteraction, type Shard } from "./shards.js";
+import { checkedHeaderNames, planShards, shardPact, type PlannedInteraction, type Shard } from "./shards.js";
 import { skipsCertificateStore, workerEnvironment, type NoCertificates } from "./worker-environment.js";
 import { MAX_TIMEOUT_MS, probeTcp, shownUrl } from "./transport.js";
 import { failedWithoutRun, judgeInteraction, redactor, type Redact } from "./verdict.js";
-import type { RunRecord, WorkerJob, WorkerMessage, WorkerShard } from "./worker-protocol.js";
+import { runWorkers } from "./worker-pool.js";
+import type { WorkerJob, WorkerShard } from "./worker-protocol.js";
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long verification may go without a result before onProgress is told. */
+export const PROGRESS_INTERVAL_MS = 10_000;
+
+/** How far a verification has come: results reported (in contract order) of all. */
+export interface VerifyProgress {
+  readonly reported: number;
+  readonly total: number;
+  readonly elapsedMs: number;
+}
 export { MAX_TIMEOUT_MS } from "./transport.js";
 
 export interface VerifyProviderOptions {
@@ -41,6 +49,10 @@ export interface VerifyProviderOptions {
   readonly signal?: AbortSignal;
   /** Called with each interaction's result as soon as it is judged, in contract order. */
   readonly onResult?: (result: InteractionResult) => void;
+  /** Called every `progressIntervalMs` in which no result was reported: a long run is not silent. */
+  readonly onProgress?: (progress: VerifyProgress) => void;
+  /** Default PROGRESS_INTERVAL_MS; at most MAX_TIMEOUT_MS. */
+  readonly progressIntervalMs?: number;
   /** Time of the report's `startedAt`. Default: the system clock. */
   readonly now?: () => Date;
   /** Where the workers' NODE_OPTIONS and TLS trust settings come from (worker-environment.ts). Default: process.env. */
@@ -53,6 +65,7 @@ interface Settings {
   readonly methodName: MethodNameForm;
   readonly timeoutMs: number;
   readonly jobs: number;
+  readonly progressIntervalMs: number;
   /** What a report must never show: the secret, and the state-change URL's password and query values. */
   readonly sensitive: readonly string[];
 }
@@ -103,6 +116,17 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
     ...(options.maxShardSize === undefined ? {} : { maxShardSize: options.maxShardSize }),
   });
   const directory = await mkdtemp(join(tmpdir(), "qimen-pact-verify-"));
+  let quietSince = emitted;
+  const progress = setInterval(() => {
+    if (emitted === quietSince) {
+      options.onProgress?.({
+        reported: emitted,
+        total: results.length,
+        elapsedMs: Math.round(performance.now() - started),
+      });
+    }
+    quietSince = emitted;
+  }, settings.progressIntervalMs);
   try {
     const workerShards = await writeShards(shards, directory);
     const env = await environmentFor(settings, options.env ?? process.env, directory);
@@ -125,6 +149,7 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
       },
     });
   } finally {
+    clearInterval(progress);
     await rm(directory, { recursive: true, force: true });
   }
   const finished = results.filter((result): result is InteractionResult => result !== undefined);
@@ -151,38 +176,15 @@ async function writeShards(shards: readonly Shard[], directory: string): Promise
     written.push({
       pactFile,
       provider: shard.contract.provider,
-      interactions: shard.entries.map(({ index, interaction }) => ({ index, badSignature: interaction.badSignature })),
+      interactions: shard.entries.map(({ index, interaction }) => ({
+        index,
+        badSignature: interaction.badSignature,
+        checkedHeaders: checkedHeaderNames(interaction.source),
+        calls: 1 + 2 * interaction.states.length,
+      })),
     });
   }
   return written;
-}
-
-interface WorkerHooks {
-  /** The job of a worker that runs these shards. */
-  readonly job: (shards: readonly WorkerShard[]) => WorkerJob;
-  readonly env: Readonly<Record<string, string>>;
-  readonly signal: AbortSignal | undefined;
-  readonly onRecord: (record: RunRecord) => void;
-  /** A worker ended before reporting on all its shards: why, and which shards it had. */
-  readonly onWorkerFailure: (failure: string, shards: readonly WorkerShard[]) => void;
-}
-
-/**
- * Runs the shards in up to `jobs` worker processes at once, dealt in turn (so results arrive
- * roughly in contract order). Resolves when every worker has ended; rejects, once they all have,
- * when the run was aborted.
- */
-async function runWorkers(shards: readonly WorkerShard[], jobs: number, hooks: WorkerHooks): Promise<void> {
-  const workers = Math.min(jobs, shards.length);
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: workers }, async (_, worker) => {
-      const own = shards.filter((_shard, position) => position % workers === worker);
-      const failure = await runWorker(hooks.job(own), hooks.env, hooks.signal, hooks.onRecord);
-      if (failure !== undefined) hooks.onWorkerFailure(failure, own);
-    }),
-  );
-  const rejected = outcomes.find((outcome) => outcome.status === "rejected");
-  if (rejected !== undefined) throw rejected.reason;
 }
 
 function job(options: VerifyProviderOptions, settings: Settings, shards: readonly WorkerShard[]): WorkerJob {
@@ -264,12 +266,8 @@ function validate(options: VerifyProviderOptions): Settings {
   if (typeof options.secret !== "string" || options.secret === "") {
     throw new TypeError("secret must be the provider's app secret: the gateway signs every call with it");
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-    throw new RangeError(
-      `timeoutMs must be a positive integer of milliseconds, at most ${MAX_TIMEOUT_MS} (Node's longest timer), got ${timeoutMs}`,
-    );
-  }
+  const timeoutMs = milliseconds(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, "timeoutMs");
+  const progressIntervalMs = milliseconds(options.progressIntervalMs ?? PROGRESS_INTERVAL_MS, "progressIntervalMs");
   const methodName = options.methodName ?? "short";
   if (methodName !== "short" && methodName !== "long") {
     throw new TypeError(
@@ -286,7 +284,16 @@ function validate(options: VerifyProviderOptions): Settings {
     throw new RangeError(`jobs must be a positive integer of worker processes, got ${jobs}`);
   }
   const sensitive = [options.secret, ...urlSecrets(stateChangeUrl)];
-  return { providerUrl, stateChangeUrl, methodName, timeoutMs, jobs, sensitive };
+  return { providerUrl, stateChangeUrl, methodName, timeoutMs, jobs, progressIntervalMs, sensitive };
+}
+
+function milliseconds(value: number, name: string): number {
+  if (!Number.isInteger(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    throw new RangeError(
+      `${name} must be a positive integer of milliseconds, at most ${MAX_TIMEOUT_MS} (Node's longest timer), got ${value}`,
+    );
+  }
+  return value;
 }
 
 function httpUrl(value: string | URL, name: string): URL {
@@ -295,67 +302,4 @@ function httpUrl(value: string | URL, name: string): URL {
     throw new TypeError(`${name} must be an absolute http(s) URL, got ${JSON.stringify(String(value))}`);
   }
   return url;
-}
-
-/** The worker's file beside this one: `.ts` when run from source (tsx), `.js` when built. */
-const WORKER_PATH = fileURLToPath(new URL(`./pact-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-const STDERR_TAIL_CHARS = 2_000;
-
-/**
- * Runs the job in a child process and passes each record on. Resolves to undefined when the worker
- * finished every run, else to what went wrong; rejects only when aborted.
- */
-async function runWorker(
-  job: WorkerJob,
-  env: Readonly<Record<string, string>>,
-  signal: AbortSignal | undefined,
-  onRecord: (record: RunRecord) => void,
-): Promise<string | undefined> {
-  signal?.throwIfAborted();
-  const child: ChildProcess = fork(WORKER_PATH, [], {
-    // Same loader flags (tsx when run from source); the environment of workerEnvironment.
-    execArgv: process.execArgv,
-    env,
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-  });
-  let stderr = "";
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (chunk: string) => {
-    stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
-  });
-  return await new Promise<string | undefined>((resolve, reject) => {
-    let outcome: string | undefined = "the verifier process ended before finishing";
-    const abort = (): void => {
-      child.kill();
-      reject(signal?.reason instanceof Error ? signal.reason : new DOMException("verification aborted", "AbortError"));
-    };
-    signal?.addEventListener("abort", abort, { once: true });
-    // The caller may abort while taking a record: what follows is no longer wanted.
-    const aborted = (): boolean => signal?.aborted === true;
-    child.on("message", (message: WorkerMessage) => {
-      if (aborted()) return;
-      if (message.type === "shard") {
-        for (const record of message.records) {
-          if (aborted()) break;
-          onRecord(record);
-        }
-      } else if (message.type === "done") outcome = undefined;
-      else outcome = `the verifier failed: ${message.message}`;
-    });
-    child.once("error", (error) => {
-      outcome = `the verifier process could not run: ${error.message}`;
-    });
-    child.once("close", (code, killedBy) => {
-      signal?.removeEventListener("abort", abort);
-      if (outcome === undefined) return resolve(undefined);
-      const exit = killedBy === null ? `exit code ${code}` : `signal ${killedBy}`;
-      const tail = stderr.trim();
-      resolve(`${outcome} (${exit})${tail === "" ? "" : `: ${tail}`}`);
-    });
-    child.send(job, (error) => {
-      if (error === null) return;
-      outcome = `the verifier process could not be started: ${error.message}`;
-      child.kill();
-    });
-  });
 }

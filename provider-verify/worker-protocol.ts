@@ -33,6 +33,10 @@ export interface ShardInteraction {
   /** Position in the parent's list of interactions: what the shard's markers say. */
   readonly index: number;
   readonly badSignature: boolean;
+  /** The response headers Pact checks for it, lower case (see checkedHeaderNames in shards.ts). */
+  readonly checkedHeaders: readonly string[];
+  /** HTTP calls it makes at most: one delivery, a setup and a teardown per provider state. */
+  readonly calls: number;
 }
 
 export interface StateChangeRecord {
@@ -47,18 +51,20 @@ export type DeliveryRecord =
       readonly delivered: true;
       readonly status: number;
       readonly headers: readonly (readonly [string, string])[];
-      /** The body exactly as received, base64. */
+      /** The body exactly as received (inflated when it came gzip-encoded), base64. */
       readonly body: string;
-      /** What was removed from the body before Pact matched it (see pact-session.ts). */
+      /** What was removed from the body before Pact matched it (see pact-relay.ts). */
       readonly removedForPact: readonly RemovedForPact[];
     }
   | { readonly delivered: false; readonly failure: string; readonly unreachable: boolean };
 
 /**
- * What XML allows and the ERP client accepts, but Pact's XML matcher does not: a leading UTF-8
- * byte-order mark, and a default namespace on the root element (Pact then names it `{ns}:response`).
+ * What the relay changed before Pact matched the answer (see forPact in pact-relay.ts): what XML
+ * allows and the ERP client accepts, but Pact's XML matcher does not (a leading UTF-8 byte-order
+ * mark, a default namespace on the root element, which Pact names `{ns}:response`); a gzip
+ * encoding, inflated by the relay; a body the ERP client refuses for its size or depth, withheld.
  */
-export type RemovedForPact = "byte-order-mark" | "root-default-namespace";
+export type RemovedForPact = "byte-order-mark" | "root-default-namespace" | "gzip-content-encoding" | "body-withheld";
 
 export interface RunRecord {
   readonly index: number;

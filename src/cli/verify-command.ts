@@ -11,7 +11,16 @@ import {
 } from "../../provider-verify/reports.js";
 import type { VerificationReport } from "../../provider-verify/results.js";
 import { MAX_SHARD_SIZE } from "../../provider-verify/shards.js";
-import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, verifyProvider } from "../../provider-verify/verify-provider.js";
+import { MAX_ANSWER_BYTES, MAX_HEADER_BYTES } from "../../provider-verify/transport.js";
+import {
+  DEFAULT_TIMEOUT_MS,
+  MAX_TIMEOUT_MS,
+  PROGRESS_INTERVAL_MS,
+  verifyProvider,
+  type VerifyProgress,
+} from "../../provider-verify/verify-provider.js";
+import { INTERACTION_SLACK_MS, SHARD_SLACK_MS } from "../../provider-verify/worker-pool.js";
+import { DEFAULT_XML_LIMITS } from "../protocol/xml.js";
 import { parseQimenEndpoint } from "../client/qimen-client.js";
 import { isQimenError } from "../protocol/errors.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
@@ -63,6 +72,22 @@ plain-http provider and state-change URL the workers also skip parsing the syste
 store, which Pact otherwise does for every interaction: nothing in them opens a TLS connection
 (contracts are local files). Against https the store is used as usual, so it is slower.
 
+Bounds: whatever the WMS answers, a run ends, in time and memory bounded by the options.
+  - Each HTTP call: --timeout-ms for the whole exchange, connect included.
+  - Each shard's Pact run: a deadline of ${SHARD_SLACK_MS} ms + for each of its interactions
+    (1 + 2 x its provider states) x --timeout-ms + ${INTERACTION_SLACK_MS} ms; for the shipped contract (one
+    state each) ${SHARD_SLACK_MS} ms + interactions x (3 x --timeout-ms + ${INTERACTION_SLACK_MS} ms). Past it the worker
+    is killed, the shard's interactions fail ("verification of this shard exceeded its deadline
+    of N ms") and the next shards run in a fresh worker.
+  - An answer: at most ${MAX_ANSWER_BYTES} bytes of body and ${MAX_HEADER_BYTES} bytes of headers. verify asks for
+    no Content-Encoding; a gzip answer (the official SDK asks for gzip and inflates it) is
+    inflated up to ${MAX_ANSWER_BYTES} bytes and judged inflated; any other encoding fails.
+  - A body the ERP client refuses for its size (over ${DEFAULT_XML_LIMITS.maxBytes} bytes) or depth (over ${DEFAULT_XML_LIMITS.maxDepth} levels)
+    is not shown to Pact's matcher, whose time grows with the square of the depth: the client's
+    refusal fails the interaction. Pact is shown only the headers the contract checks and
+    Content-Type, so any number of header lines is fine.
+  - When no result has come for ${PROGRESS_INTERVAL_MS / 1000} s, a progress line goes to stderr.
+
 Options:
   --provider-base-url URL   the WMS's registered Qimen URL, path included, no query
                             (e.g. https://wms.example.com/qimen/api)
@@ -83,8 +108,9 @@ Options:
                             success. The sandbox WMS serves it at /pact/provider-states.
   --method-name short|long  method sent: short = order.cancel (default, what WMS-side code routes
                             on, as the gateway delivers it), long = taobao.qimen.order.cancel
-  --timeout-ms N            deadline of each HTTP call and of the reachability check
-                            (default ${DEFAULT_TIMEOUT_MS}, at most ${MAX_TIMEOUT_MS}, Node's longest timer)
+  --timeout-ms N            deadline of each HTTP call (connect and whole answer) and of the
+                            reachability check (default ${DEFAULT_TIMEOUT_MS}, at most ${MAX_TIMEOUT_MS}, Node's
+                            longest timer); each shard's deadline follows from it (see Bounds)
   --jobs N                  worker processes verifying in parallel (default: the number of CPU
                             cores). The interactions are split into shards of at most
                             ${MAX_SHARD_SIZE}, each verified by one Pact run, and the shards are
@@ -185,6 +211,7 @@ export const verifyCommand: Command = {
         env: io.env,
         signal: io.signal,
         onResult: (result) => io.stdout(consoleResult(result)),
+        onProgress: (progress) => io.stderr(progressLine(progress)),
         ...(appKey === undefined ? {} : { appKey }),
         ...(customerId === undefined ? {} : { customerId }),
         ...(stateChangeUrl === undefined ? {} : { stateChangeUrl }),
@@ -199,6 +226,11 @@ export const verifyCommand: Command = {
     return report.summary.failed === 0 ? EXIT.ok : EXIT.failed;
   },
 };
+
+function progressLine({ reported, total, elapsedMs }: VerifyProgress): string {
+  const seconds = Math.round(elapsedMs / 1000);
+  return `qimen-pact verify: still verifying after ${seconds} s: ${reported} of ${total} interactions reported (each shard runs within its deadline, see Bounds in --help)\n`;
+}
 
 function urlOption(value: string, flag: string): URL {
   try {
