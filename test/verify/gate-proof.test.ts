@@ -1,7 +1,10 @@
 import { expect } from "chai";
+import { gzipSync } from "node:zlib";
 import { loadContracts, type Contract } from "../../provider-verify/contracts.js";
 import { consoleResult } from "../../provider-verify/reports.js";
+import { MAX_ANSWER_BYTES } from "../../provider-verify/transport.js";
 import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
+import { gzipBomb } from "../support/gzip-bomb.js";
 import { DESCRIPTIONS } from "./fixtures.js";
 import { only, reasonsByInteraction, verifyVariant } from "./gate-runs.js";
 import { GBK_ORDER_SHIPPED, rewriteXml, xmlAnswer, type WmsVariant } from "./wms-variants.js";
@@ -28,6 +31,16 @@ const FLAG_MISMATCH = "contract-mismatch @ body response/flag (text)";
 const CLIENT_REJECTS = "client-rejects @ ERP client";
 const MISSING_DETAIL = "missing-detail @ ERP client";
 const CONTENT_TYPE_MISMATCH = "contract-mismatch @ header Content-Type";
+const NOT_DELIVERED = "not-delivered @ provider";
+
+/** `<response>` holding `<flag>success</flag>` and elements nested until the document is `depth` deep. */
+function nestedSuccess(depth: number): string {
+  const inner = depth - 1;
+  return `${XML_DECLARATION}<response><flag>success</flag>${"<a>".repeat(inner)}x${"</a>".repeat(inner)}</response>`;
+}
+
+/** 1 MB inflating to 1 GiB (see gzip-bomb.ts), made before the tests run. */
+let GZIP_BOMB: Buffer = Buffer.alloc(0);
 
 const BROKEN: readonly BrokenCase[] = [
   {
@@ -201,6 +214,33 @@ const BROKEN: readonly BrokenCase[] = [
     because:
       /header Content-Type: Content-Type "text\/html" is not a type a Qimen ERP expects: send text\/xml, [\s\S]*header Content-Type: Qimen does not allow this answer: its Content-Type says charset=gbk/,
   },
+  {
+    // Pact's XML matcher takes time quadratic in the depth: it is shown an empty stand-in, and the
+    // ERP client's refusal (the document nests deeper than it reads) is the verdict.
+    variant: { name: "answers 30 000 nested elements", alterAnswer: () => xmlAnswer(nestedSuccess(30_000)) },
+    run: [NEW],
+    expected: { [NEW]: [CLIENT_REJECTS] },
+    because:
+      /ERP client: would reject this answer: .*XML body nests elements deeper than 16 levels[\s\S]*note: the answer's body was not shown to Pact's matcher/,
+  },
+  {
+    variant: {
+      name: "answers a gzip bomb (1 MB inflating to 1 GiB)",
+      alterAnswer: (answer) => ({ ...answer, headers: { "content-encoding": "gzip" }, body: GZIP_BOMB }),
+    },
+    run: [NEW],
+    expected: { [NEW]: [NOT_DELIVERED] },
+    because: new RegExp(`inflate to more than ${MAX_ANSWER_BYTES} bytes, so it was not inflated further`),
+  },
+  {
+    variant: {
+      name: "answers Content-Encoding: br, which the SDK cannot read",
+      alterAnswer: (answer) => ({ ...answer, headers: { "content-encoding": "br" } }),
+    },
+    run: [NEW],
+    expected: { [NEW]: [NOT_DELIVERED] },
+    because: /Content-Encoding: br, which verify did not ask for .* cannot read: it decodes gzip alone/,
+  },
 ];
 
 interface HarmlessCase {
@@ -313,6 +353,36 @@ const HARMLESS: readonly HarmlessCase[] = [
     DELIVERED: "text/xml; charset=Utf-8",
     CANCELED: "Text/XML;charset=UTF-8",
   }),
+  {
+    // The official SDK asks for gzip and inflates it (PROTOCOL.md): the report shows it inflated.
+    variant: {
+      name: "gzip-compresses its answers",
+      alterAnswer: (answer) => ({ ...answer, headers: { "content-encoding": "gzip" }, body: gzipSync(answer.body) }),
+    },
+    shows: [/<response><flag>success<\/flag>/, /<response><flag>failure<\/flag>/],
+    notes: [
+      "the answer came gzip-compressed (Content-Encoding: gzip, which the official Qimen Java SDK asks for and inflates): it was judged inflated",
+    ],
+  },
+  {
+    // The deepest document the ERP client reads: Pact is shown all of it.
+    variant: {
+      name: "nests its own elements 16 deep",
+      alterAnswer: rewriteXml((xml) => (xml.includes("<flag>success</flag>") ? nestedSuccess(16) : xml)),
+    },
+    shows: [/<flag>success<\/flag>(<a>){15}x(<\/a>){15}<\/response>/],
+  },
+  {
+    // Pact's core reads at most 100 header lines; the SDK reads any number. Pact checks only Content-Type.
+    variant: {
+      name: "answers with 2 000 header lines",
+      alterAnswer: (answer) => ({
+        ...answer,
+        headers: Object.fromEntries(Array.from({ length: 2_000 }, (_, line) => [`x-trace-${line}`, "1"])),
+      }),
+    },
+    shows: [/<flag>success<\/flag>/],
+  },
   // PROTOCOL.md, "Response": real WMSs send odd Content-Types such as plain/text.
   answersContentTypes("declares its XML answers plain/text or text/plain", {
     NEW: "plain/text",
@@ -327,6 +397,7 @@ describe("verify: proof that the gate fails broken WMSs and passes harmless ones
   let contracts: Contract[];
   before(async () => {
     contracts = await loadContracts([COMMITTED_CONTRACT]);
+    GZIP_BOMB = await gzipBomb();
   });
 
   describe("a broken WMS fails, for the right reason", () => {
