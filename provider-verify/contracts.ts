@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { QimenError } from "../src/protocol/errors.js";
@@ -55,6 +56,11 @@ export interface Contract {
 }
 
 const HTTP_INTERACTION_TYPE = "Synchronous/HTTP";
+
+/** SHA-256 (hex) of a contract's content, whatever its path or formatting: the same contract gives the same digest on every machine. */
+export function contractDigest(contract: Contract): string {
+  return createHash("sha256").update(JSON.stringify(contract.source)).digest("hex");
+}
 
 /**
  * Reads Pact files (V2 to V4, HTTP interactions) from files and directories (every `*.json` in a

@@ -39,7 +39,11 @@ export function consoleSummary(report: VerificationReport): string {
   const verdict = failed === 0 ? "PASSED" : "FAILED";
   const unreachable =
     report.unreachable === undefined ? "" : `${printable(`Provider unreachable: ${report.unreachable}`)}\n`;
-  return `${unreachable}${signatureHint(report)}${total} interactions: ${passed} passed, ${failed} failed (${seconds} s). ${verdict}\n`;
+  const part =
+    report.part === undefined
+      ? ""
+      : `Part ${report.part.index}/${report.part.count} of ${report.part.total} interactions: `;
+  return `${unreachable}${signatureHint(report)}${part}${total} interactions: ${passed} passed, ${failed} failed (${seconds} s). ${verdict}\n`;
 }
 
 /**
@@ -58,9 +62,12 @@ export function consoleReport(report: VerificationReport): string {
   return consoleHeader(report) + report.interactions.map(consoleResult).join("") + consoleSummary(report);
 }
 
+/** The `format` of verify's JSON report; `report merge` reads only this. */
+export const JSON_REPORT_FORMAT = "qimen-pact-verify/1";
+
 /** Machine-readable results: the report itself, versioned. */
 export function jsonReport(report: VerificationReport): string {
-  return `${visibleJson(JSON.stringify({ format: "qimen-pact-verify/1", ...report }, null, 2))}\n`;
+  return `${visibleJson(JSON.stringify({ format: JSON_REPORT_FORMAT, ...report }, null, 2))}\n`;
 }
 
 /**

@@ -76,6 +76,12 @@ export interface VerificationReport {
   readonly startedAt: string;
   readonly durationMs: number;
   readonly contracts: readonly string[];
+  /** SHA-256 of each contract's content, in the order of `contracts`: parts of one run must agree (report merge). */
+  readonly contractDigests: readonly string[];
+  /** The provider's version, as given, so that parts of different builds are never merged. */
+  readonly providerVersion?: string;
+  /** Set for `verify --shard K/N`: this report holds part K of N of `total` interactions (see partition.ts). */
+  readonly part?: { readonly index: number; readonly count: number; readonly total: number };
   /** Set when the provider could not be reached at all: every interaction failed without a call. */
   readonly unreachable?: string;
   readonly interactions: readonly InteractionResult[];

@@ -4,9 +4,18 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseQimenEndpoint } from "../src/client/qimen-client.js";
 import type { MethodNameForm } from "../src/protocol/system-params.js";
-import { missingStateChangeUrl, type Contract, type ContractInteraction } from "./contracts.js";
+import { contractDigest, missingStateChangeUrl, type Contract, type ContractInteraction } from "./contracts.js";
 import type { FailureReason, InteractionResult, VerificationReport } from "./results.js";
-import { checkedHeaderNames, planShards, shardPact, type PlannedInteraction, type Shard } from "./shards.js";
+import { partRange, invalidPart, type Part } from "./partition.js";
+import { ResultsInOrder, type VerifyProgress } from "./result-order.js";
+import {
+  checkedHeaderNames,
+  MAX_SHARD_SIZE,
+  planShards,
+  shardPact,
+  type PlannedInteraction,
+  type Shard,
+} from "./shards.js";
 import { skipsCertificateStore, workerEnvironment, type NoCertificates } from "./worker-environment.js";
 import { MAX_TIMEOUT_MS, probeTcp, shownUrl } from "./transport.js";
 import { failedWithoutRun, judgeInteraction, redactor, type Redact } from "./verdict.js";
@@ -16,13 +25,10 @@ import type { WorkerJob, WorkerShard } from "./worker-protocol.js";
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** How long verification may go without a result before onProgress is told. */
 export const PROGRESS_INTERVAL_MS = 10_000;
-
-/** How far a verification has come: results reported (in contract order) of all. */
-export interface VerifyProgress {
-  readonly reported: number;
-  readonly total: number;
-  readonly elapsedMs: number;
-}
+/** The note on an interaction that failed beside others in parallel and passed when verified alone. */
+export const PASSED_ALONE_NOTE =
+  "passed only when run alone: it failed while other interactions were verified in parallel, so the state-change endpoint is not isolated per order (it resets or reseeds what other interactions set up); run with --jobs 1";
+export type { VerifyProgress } from "./result-order.js";
 export { MAX_TIMEOUT_MS } from "./transport.js";
 
 export interface VerifyProviderOptions {
@@ -43,6 +49,10 @@ export interface VerifyProviderOptions {
    * the provider's states are not independent per order (see `qimen-pact verify --help`).
    */
   readonly jobs?: number;
+  /** Verify only this part of the interactions (`verify --shard K/N`, see partition.ts); the report says which. */
+  readonly part?: Part;
+  /** The provider's version, written into the report so that `report merge` never joins parts of two builds. */
+  readonly providerVersion?: string;
   /** Most interactions per Pact verifier run. Default MAX_SHARD_SIZE. */
   readonly maxShardSize?: number;
   /** Stops the run: the verifier processes are killed and the promise rejects with an AbortError. */
@@ -82,25 +92,19 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
   const settings = validate(options);
   const startedAt = (options.now ?? (() => new Date()))();
   const started = performance.now();
-  let position = 0;
-  const interactions: PlannedInteraction[] = options.contracts.flatMap((contract) =>
-    contract.interactions.map((interaction) => ({ index: position++, contract, interaction })),
+  const all = options.contracts.flatMap((contract) =>
+    contract.interactions.map((interaction) => ({ contract, interaction })),
   );
-  const results: (InteractionResult | undefined)[] = interactions.map(() => undefined);
-  let emitted = 0;
+  const range = options.part === undefined ? { start: 0, end: all.length } : partRange(options.part, all.length);
+  const interactions: PlannedInteraction[] = all
+    .slice(range.start, range.end)
+    .map((entry, index) => ({ index, ...entry }));
+  const results = new ResultsInOrder(interactions.length, {
+    onResult: options.onResult,
+    onProgress: options.onProgress,
+    intervalMs: settings.progressIntervalMs,
+  });
   const redact = redactor(settings.sensitive);
-  /** Takes an interaction's result, once: whatever in it came from the provider is redacted already. */
-  const settle = (index: number, result: InteractionResult): void => {
-    if (results[index] !== undefined) return;
-    results[index] = result;
-    // Results are announced in contract order, however they arrive.
-    while (emitted < results.length) {
-      const next = results[emitted];
-      if (next === undefined) break;
-      options.onResult?.(next);
-      emitted += 1;
-    }
-  };
 
   const unreachable = await probeTcp(settings.providerUrl, settings.timeoutMs);
   const stateChangeDown =
@@ -109,50 +113,37 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
   for (const entry of interactions) {
     const blocked = blockedReason(entry.interaction, settings, redact, { unreachable, stateChangeDown });
     if (blocked === undefined) runnable.push(entry);
-    else settle(entry.index, failedWithoutRun(entry.interaction, blocked));
+    else results.settle(entry.index, failedWithoutRun(entry.interaction, blocked));
   }
-  const shards = planShards(runnable, {
-    jobs: settings.jobs,
-    ...(options.maxShardSize === undefined ? {} : { maxShardSize: options.maxShardSize }),
-  });
   const directory = await mkdtemp(join(tmpdir(), "qimen-pact-verify-"));
-  let quietSince = emitted;
-  const progress = setInterval(() => {
-    if (emitted === quietSince) {
-      options.onProgress?.({
-        reported: emitted,
-        total: results.length,
-        elapsedMs: Math.round(performance.now() - started),
-      });
-    }
-    quietSince = emitted;
-  }, settings.progressIntervalMs);
   try {
-    const workerShards = await writeShards(shards, directory);
-    const env = await environmentFor(settings, options.env ?? process.env, directory);
-    await runWorkers(workerShards, settings.jobs, {
-      job: (own) => job(options, settings, own),
-      env,
-      signal: options.signal,
-      onRecord: (record) => {
-        const entry = interactions[record.index];
-        // The signs sent for this interaction are as secret as the secret.
-        const redactRecord = redactor([...settings.sensitive, ...record.sensitive]);
-        if (entry !== undefined) settle(record.index, judgeInteraction(entry.interaction, record, redactRecord));
-      },
-      onWorkerFailure: (failure, own) => {
-        const reason: FailureReason = { kind: "verifier", where: "verifier", message: redact(failure) };
-        for (const { index } of own.flatMap((shard) => shard.interactions)) {
-          const entry = interactions[index];
-          if (entry !== undefined) settle(index, failedWithoutRun(entry.interaction, reason));
-        }
-      },
+    const phase = await phaseRunner(options, settings, directory, interactions, results);
+    const shards = planShards(runnable, {
+      jobs: settings.jobs,
+      ...(options.maxShardSize === undefined ? {} : { maxShardSize: options.maxShardSize }),
     });
+    // Failures beside other shards in parallel may be the provider's shared state, not the answer.
+    const parallel = Math.min(settings.jobs, shards.length) > 1;
+    const failedInParallel: PlannedInteraction[] = [];
+    await phase("shard", shards, settings.jobs, (entry, result) => {
+      if (parallel && result.verdict === "failed") failedInParallel.push(entry);
+      else results.settle(entry.index, result);
+    });
+    const alone = planShards(
+      failedInParallel.sort((a, b) => a.index - b.index),
+      { jobs: 1, maxShardSize: options.maxShardSize ?? MAX_SHARD_SIZE },
+    );
+    await phase("alone", alone, 1, (entry, result) =>
+      results.settle(
+        entry.index,
+        result.verdict === "passed" ? { ...result, notes: [...result.notes, PASSED_ALONE_NOTE] } : result,
+      ),
+    );
   } finally {
-    clearInterval(progress);
+    results.stop();
     await rm(directory, { recursive: true, force: true });
   }
-  const finished = results.filter((result): result is InteractionResult => result !== undefined);
+  const finished = results.finished();
   const passed = finished.filter((result) => result.verdict === "passed").length;
   return {
     providerUrl: redact(shownUrl(settings.providerUrl)),
@@ -161,17 +152,65 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - started),
     contracts: options.contracts.map((contract) => contract.path),
+    contractDigests: options.contracts.map(contractDigest),
+    ...(options.providerVersion === undefined ? {} : { providerVersion: options.providerVersion }),
+    ...(options.part === undefined ? {} : { part: { ...options.part, total: all.length } }),
     ...(unreachable === undefined ? {} : { unreachable: redact(unreachable) }),
     interactions: finished,
     summary: { total: finished.length, passed, failed: finished.length - passed },
   };
 }
 
+/** Verifies shards in worker processes and hands each judged interaction on. */
+type Phase = (
+  name: string,
+  shards: readonly Shard[],
+  jobs: number,
+  onJudged: (entry: PlannedInteraction, result: InteractionResult) => void,
+) => Promise<void>;
+
+/**
+ * The phases of one run share their workers' environment and temporary directory. A worker that
+ * fails its shards (or overruns their deadline) fails them at once: running them again would not
+ * tell anything new.
+ */
+async function phaseRunner(
+  options: VerifyProviderOptions,
+  settings: Settings,
+  directory: string,
+  interactions: readonly PlannedInteraction[],
+  results: ResultsInOrder,
+): Promise<Phase> {
+  const env = await environmentFor(settings, options.env ?? process.env, directory);
+  const redact = redactor(settings.sensitive);
+  return async (name, shards, jobs, onJudged) => {
+    if (shards.length === 0) return;
+    await runWorkers(await writeShards(shards, directory, name), jobs, {
+      job: (own) => job(options, settings, own),
+      env,
+      signal: options.signal,
+      onRecord: (record) => {
+        const entry = interactions[record.index];
+        // The signs sent for this interaction are as secret as the secret.
+        const redactRecord = redactor([...settings.sensitive, ...record.sensitive]);
+        if (entry !== undefined) onJudged(entry, judgeInteraction(entry.interaction, record, redactRecord));
+      },
+      onWorkerFailure: (failure, own) => {
+        const reason: FailureReason = { kind: "verifier", where: "verifier", message: redact(failure) };
+        for (const { index } of own.flatMap((shard) => shard.interactions)) {
+          const entry = interactions[index];
+          if (entry !== undefined) results.settle(index, failedWithoutRun(entry.interaction, reason));
+        }
+      },
+    });
+  };
+}
+
 /** Writes each shard's Pact file into `directory` and describes the shards for the workers. */
-async function writeShards(shards: readonly Shard[], directory: string): Promise<WorkerShard[]> {
+async function writeShards(shards: readonly Shard[], directory: string, prefix: string): Promise<WorkerShard[]> {
   const written: WorkerShard[] = [];
   for (const [position, shard] of shards.entries()) {
-    const pactFile = join(directory, `shard-${position}.json`);
+    const pactFile = join(directory, `${prefix}-${position}.json`);
     await writeFile(pactFile, shardPact(shard));
     written.push({
       pactFile,
@@ -282,6 +321,10 @@ function validate(options: VerifyProviderOptions): Settings {
   const jobs = options.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1) {
     throw new RangeError(`jobs must be a positive integer of worker processes, got ${jobs}`);
+  }
+  if (options.part !== undefined) {
+    const invalid = invalidPart(options.part);
+    if (invalid !== undefined) throw new RangeError(`part: ${invalid}`);
   }
   const sensitive = [options.secret, ...urlSecrets(stateChangeUrl)];
   return { providerUrl, stateChangeUrl, methodName, timeoutMs, jobs, progressIntervalMs, sensitive };

@@ -1,9 +1,17 @@
 import type { Command } from "./command.js";
 import { cancelCommand } from "./cancel-command.js";
 import { demoCommand } from "./demo-command.js";
+import { reportCommand } from "./report-command.js";
 import { signCommand } from "./sign-command.js";
 import { verifyCommand } from "./verify-command.js";
 import { wmsCommand } from "./wms-command.js";
 
 /** Every command of the qimen-pact binary, in the order --help lists them. */
-export const COMMANDS: readonly Command[] = [signCommand, cancelCommand, wmsCommand, verifyCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [
+  signCommand,
+  cancelCommand,
+  wmsCommand,
+  verifyCommand,
+  reportCommand,
+  demoCommand,
+];

@@ -1,14 +1,8 @@
-import { writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { loadContracts, missingStateChangeUrl, type Contract } from "../../provider-verify/contracts.js";
 import { shippedContractsDir } from "../../provider-verify/package-paths.js";
-import {
-  consoleHeader,
-  consoleResult,
-  consoleSummary,
-  jsonReport,
-  junitReport,
-} from "../../provider-verify/reports.js";
+import { parsePart } from "../../provider-verify/partition.js";
+import { consoleHeader, consoleResult, consoleSummary } from "../../provider-verify/reports.js";
 import type { VerificationReport } from "../../provider-verify/results.js";
 import { MAX_SHARD_SIZE } from "../../provider-verify/shards.js";
 import { MAX_ANSWER_BYTES, MAX_HEADER_BYTES } from "../../provider-verify/transport.js";
@@ -33,13 +27,14 @@ import {
   requireOption,
   SECRET_ENV,
   UsageError,
-  type CliIo,
   type Command,
 } from "./command.js";
+import { writeReports } from "./report-files.js";
 
 const help = `Usage: qimen-pact verify --provider-base-url URL [--contracts DIR|FILE]... [--app-key K --secret S
                          --customer-id C] [--state-change-url URL] [--method-name short|long]
-                         [--timeout-ms N] [--jobs N] [--junit FILE] [--json FILE]
+                         [--timeout-ms N] [--jobs N] [--shard K/N] [--provider-version V]
+                         [--junit FILE] [--json FILE]
 
 The gate a WMS team runs before deploying: replays every interaction of the contracts against the
 WMS the way the Qimen gateway delivers taobao.qimen.order.cancel, and says per interaction whether
@@ -114,12 +109,21 @@ Options:
   --jobs N                  worker processes verifying in parallel (default: the number of CPU
                             cores). The interactions are split into shards of at most
                             ${MAX_SHARD_SIZE}, each verified by one Pact run, and the shards are
-                            shared out among the workers; every interaction is verified once and
-                            reported in contract order. Parallel shards set provider states at the
-                            same time, so use --jobs 1 when the WMS's states are not independent per
-                            order: a state-change endpoint that resets or reseeds the whole store,
-                            global states (e.g. "the warehouse is closed"), or contracts in which
-                            several interactions use the same order code.
+                            shared out among the workers; every interaction is reported once, in
+                            contract order. Parallel shards set provider states at the same time,
+                            which a WMS whose states are not independent per order cannot take (a
+                            state-change endpoint that resets or reseeds the whole store, global
+                            states such as "the warehouse is closed", one order code in several
+                            interactions). So an interaction that fails while shards ran in
+                            parallel is verified once more, alone, after the others: if it passes
+                            then, it is reported passed with the note "passed only when run alone",
+                            and --jobs 1 makes the note go away.
+  --shard K/N               verify only the K-th of N parts of the interactions, for a CI matrix of
+                            N machines: the interactions in contract order are cut into N runs
+                            whose sizes differ by one at most, the same on every machine. Write
+                            each part's --json and join them with \`qimen-pact report merge\`.
+  --provider-version V      the WMS build verified (e.g. its git SHA), written into the JSON report;
+                            report merge refuses parts of different versions
   --junit FILE              also write a JUnit XML report, one testcase per interaction
   --json FILE               also write a machine-readable JSON report
   -h, --help                show this help
@@ -160,6 +164,8 @@ export const verifyCommand: Command = {
         "method-name": { type: "string", default: "short" },
         "timeout-ms": { type: "string", default: String(DEFAULT_TIMEOUT_MS) },
         jobs: { type: "string", default: String(availableParallelism()) },
+        shard: { type: "string" },
+        "provider-version": { type: "string" },
         junit: { type: "string" },
         json: { type: "string" },
       },
@@ -181,6 +187,9 @@ export const verifyCommand: Command = {
       max: MAX_TIMEOUT_MS,
     });
     const jobs = numericFlag(values.jobs, "--jobs", { expected: "a positive whole number of worker processes" });
+    const part = values.shard === undefined ? undefined : parsePart(values.shard);
+    if (typeof part === "string") throw new UsageError(`--shard: ${part}`);
+    const providerVersion = optional(values["provider-version"]);
     const stateChangeUrl = values["state-change-url"];
     if (stateChangeUrl !== undefined && !isHttpUrl(stateChangeUrl)) {
       throw new UsageError(`--state-change-url must be an absolute http(s) URL, got "${stateChangeUrl}"`);
@@ -214,6 +223,8 @@ export const verifyCommand: Command = {
         onProgress: (progress) => io.stderr(progressLine(progress)),
         ...(appKey === undefined ? {} : { appKey }),
         ...(customerId === undefined ? {} : { customerId }),
+        ...(part === undefined ? {} : { part }),
+        ...(providerVersion === undefined ? {} : { providerVersion }),
         ...(stateChangeUrl === undefined ? {} : { stateChangeUrl }),
       });
     } catch (error) {
@@ -254,25 +265,5 @@ async function readContracts(paths: readonly string[]): Promise<Contract[]> {
   } catch (error) {
     if (isQimenError(error, "QIMEN_CONTRACT_INVALID")) throw new UsageError(error.message);
     throw error;
-  }
-}
-
-async function writeReports(
-  report: VerificationReport,
-  files: { readonly junit: string | undefined; readonly json: string | undefined },
-  io: CliIo,
-): Promise<void> {
-  const outputs = [
-    { file: files.junit, flag: "--junit", content: junitReport },
-    { file: files.json, flag: "--json", content: jsonReport },
-  ];
-  for (const { file, flag, content } of outputs) {
-    if (file === undefined) continue;
-    try {
-      await writeFile(file, content(report));
-    } catch (error) {
-      throw new UsageError(`cannot write ${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-    io.stdout(`Wrote the ${flag.slice(2)} report to ${file}\n`);
   }
 }

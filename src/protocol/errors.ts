@@ -24,7 +24,8 @@ export type QimenErrorCode =
   | "QIMEN_GATEWAY_ERROR"
   | "QIMEN_ABORTED"
   // provider verification (qimen-pact verify)
-  | "QIMEN_CONTRACT_INVALID";
+  | "QIMEN_CONTRACT_INVALID"
+  | "QIMEN_REPORT_INVALID";
 
 export interface QimenErrorOptions {
   /** Facts that help the reader fix the problem: field names, limits, URLs. Never secrets. */

@@ -1,0 +1,25 @@
+import { writeFile } from "node:fs/promises";
+import { jsonReport, junitReport } from "../../provider-verify/reports.js";
+import type { VerificationReport } from "../../provider-verify/results.js";
+import { UsageError, type CliIo } from "./command.js";
+
+/** Writes the --junit and --json reports asked for, saying where; UsageError when a file cannot be written. */
+export async function writeReports(
+  report: VerificationReport,
+  files: { readonly junit: string | undefined; readonly json: string | undefined },
+  io: CliIo,
+): Promise<void> {
+  const outputs = [
+    { file: files.junit, flag: "--junit", content: junitReport },
+    { file: files.json, flag: "--json", content: jsonReport },
+  ];
+  for (const { file, flag, content } of outputs) {
+    if (file === undefined) continue;
+    try {
+      await writeFile(file, content(report));
+    } catch (error) {
+      throw new UsageError(`cannot write ${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    io.stdout(`Wrote the ${flag.slice(2)} report to ${file}\n`);
+  }
+}
