@@ -11,6 +11,8 @@ failing the styles the official Java SDK cannot read and passing the ones it rea
   trailing-semicolon  Content-Type: text/xml; charset=utf-8;
   dotnet              .NET XmlSerializer style: CRLF, xmlns:xsi/xsd, xsi:nil on an empty message
   state-200-failure   the state endpoint answers 200 {"success":false,...} to every setup
+  store-resetting     plain answers, but every setup first empties the whole store (a common
+                      practice): interactions verified side by side undo each other's states
 
 Usage: QIMEN_APP_KEY=K QIMEN_SECRET=S wms.py --style STYLE
 Listens on 127.0.0.1, a port the system chooses; prints "listening on port N" first.
@@ -28,7 +30,7 @@ import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-STYLES = ["plain", "bom", "quoted-charset", "spaced-flag", "trailing-semicolon", "dotnet", "state-200-failure"]
+STYLES = ["plain", "bom", "quoted-charset", "spaced-flag", "trailing-semicolon", "dotnet", "state-200-failure", "store-resetting"]
 CANCELLABLE = {"NEW", "ACCEPT", "PRINT", "PICK", "CHECK", "PACKAGE", "WEIGHT", "READY", "CANCELED"}
 METHODS = {"order.cancel", "taobao.qimen.order.cancel"}
 
@@ -54,6 +56,8 @@ class Wms:
             return 200, {"success": False, "message": "cannot seed the order"}
         code = params.get("orderCode")
         with self.lock:
+            if self.style == "store-resetting" and action == "setup":
+                self.orders.clear()
             if state == "an order exists" and action == "setup":
                 self.orders[code] = params.get("status")
             elif state in ("an order exists", "no order exists"):

@@ -44,6 +44,7 @@ const REPORT: VerificationReport = {
   startedAt: "2025-01-15T02:30:00.000Z",
   durationMs: 1500,
   contracts: ["contracts/a.json", "contracts/b.json"],
+  contractDigests: ["a".repeat(64), "b".repeat(64)],
   interactions: [PASSED, FAILED, { ...PASSED, contract: "contracts/b.json", description: "another cancel" }],
   summary: { total: 3, passed: 2, failed: 1 },
 };

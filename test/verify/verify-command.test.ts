@@ -85,6 +85,16 @@ describe("qimen-pact verify: usage and configuration errors exit 2 before verify
       says: /--jobs must be a positive whole number of worker processes, got "two"/,
     },
     {
+      name: "a part beyond the number of parts",
+      args: () => [...VALID, "--shard", "5/4"],
+      says: /--shard: the part must be a whole number from 1 to 4, got 5$/m,
+    },
+    {
+      name: "a part that is no K/N",
+      args: () => [...VALID, "--shard", "2of4"],
+      says: /--shard: expected K\/N, e.g. 1\/4 for the first of four parts, got "2of4"$/m,
+    },
+    {
       name: "a missing contract",
       args: () => [...VALID, "--contracts", join(dir, "missing.json")],
       says: /cannot read contract .*missing\.json: ENOENT/,
@@ -146,7 +156,10 @@ describe("qimen-pact verify --help", () => {
     "exceeded its deadline",
     "inflated up to 4194304 bytes",
     "--jobs N",
-    "use --jobs 1 when",
+    "passed only when run alone",
+    "--shard K/N",
+    "--provider-version V",
+    "qimen-pact report merge",
     "--junit FILE",
     "--json FILE",
     "QIMEN_APP_KEY",
