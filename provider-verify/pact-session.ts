@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-// The Verifier alone, not the package's index: the index also loads the consumer DSL, which costs
-// every worker process ~170 ms of start-up (pact-js is pinned, see package.json).
-import { Verifier } from "@pact-foundation/pact/src/dsl/verifier/verifier.js";
 import type { Dispatcher } from "undici";
 import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
 import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, shownUrl, type CallOutcome, verifierDispatcher } from "./transport.js";
 import { parsePactOutcomes } from "./pact-results.js";
 import { checkedHeaders, forPact, judgedWithout, relayedHeaders } from "./pact-relay.js";
+import { runPactVerifier } from "./pact-core-run.js";
+import { startRelayServer, type RelayServer } from "./relay-server.js";
 import { stateAnswerFailure } from "./state-answer.js";
 import { interactionId, markedCall, markedStateParams } from "./shards.js";
 import type {
@@ -19,16 +18,10 @@ import type {
   WorkerShard,
 } from "./worker-protocol.js";
 
-/** pact-js answers the verifier core's state-change calls on this path of its proxy. */
-const PACT_STATE_PATH = "/_pactSetup";
+/** Where the relay takes the verifier core's state-change calls: no contract's request path. */
+const STATE_PATH = "/__qimen-pact/provider-states";
 
-/** What pact-js's express proxy hands a requestFilter (express is not typed in this project). */
-interface ProxiedRequest extends IncomingMessage {
-  readonly path: string;
-  readonly body?: unknown;
-}
-
-/** What one interaction of a shard did, as our requestFilter saw it. */
+/** What one interaction of a shard did, as the relay saw it. */
 interface Capture {
   readonly interaction: ShardInteraction;
   readonly stateChanges: StateChangeRecord[];
@@ -54,15 +47,14 @@ interface StateChange {
 }
 
 /**
- * Runs the job's shards one after the other, each in one run of pact-js's Verifier, and reports
+ * Runs the job's shards one after the other, each in one run of Pact's verifier core, and reports
  * the records of a shard's interactions (in shard order) when its run is over.
  *
- * The Verifier's proxy hands every call to our requestFilter, which tells from its marker (see
- * shards.ts) which interaction it belongs to and answers it itself: state changes go to the
- * provider's state-change URL (a failure answers 500, so the core fails the interaction instead of
- * pact-js 16's silent 200), and the Qimen call is delivered the way the gateway delivers it
- * (gateway-call.ts) with our own HTTP client, whose answer is relayed to Pact. The proxy's own
- * forwarding (http-proxy) is never used: it crashes on a refused connection.
+ * The core's provider and state-change URL are our relay (relay-server.ts), which tells from each
+ * call's marker (see shards.ts) which interaction it belongs to and answers it itself: state
+ * changes go to the provider's state-change URL (a failure answers 500, so the core fails the
+ * interaction), and the Qimen call is delivered the way the gateway delivers it (gateway-call.ts)
+ * with our own HTTP client, whose answer is relayed to the core to match.
  */
 export async function runShards(
   job: WorkerJob,
@@ -70,10 +62,12 @@ export async function runShards(
 ): Promise<void> {
   const gateway: GatewaySettings = { ...job.gateway, providerUrl: new URL(job.gateway.providerUrl) };
   const dispatcher = verifierDispatcher(job.timeoutMs);
-  const session: Session = { job, gateway, dispatcher, unreachable: undefined };
+  const session: Session = { job, gateway, dispatcher, unreachable: undefined, captures: new Map() };
+  const relay = await startRelayServer((request, body, response) => relayCall(session, request, body, response));
   try {
-    for (const shard of job.shards) await report(await runShard(session, shard));
+    for (const shard of job.shards) await report(await runShard(session, relay, shard));
   } finally {
+    await relay.close();
     await dispatcher.close();
   }
 }
@@ -84,67 +78,27 @@ interface Session {
   readonly dispatcher: Dispatcher;
   /** Set once a connection to the provider failed (refused, no route, timeout): later calls are not attempted. */
   unreachable: string | undefined;
+  /** The interactions of the shard being verified, by index. */
+  captures: ReadonlyMap<number, Capture>;
 }
 
-async function runShard(session: Session, shard: WorkerShard): Promise<RunRecord[]> {
+async function runShard(session: Session, relay: RelayServer, shard: WorkerShard): Promise<RunRecord[]> {
   const captures = new Map(
     shard.interactions.map((interaction): [number, Capture] => [
       interaction.index,
       { interaction, stateChanges: [], sensitive: [], relayProblems: [], failedSetups: new Map() },
     ]),
   );
-  // A state change of a shard of one needs no marker: V2 states, which cannot carry one, run alone
-  // (see shards.ts). Calls to deliver always carry theirs.
-  const alone = captures.size === 1 ? [...captures.values()][0] : undefined;
-  const verifier = new Verifier({
+  session.captures = captures;
+  const pactResult = await runPactVerifier({
     provider: shard.provider,
-    // Must be an origin (pact-js would append the contract's path to a path here); never used,
-    // since our filter answers every call.
-    providerBaseUrl: session.gateway.providerUrl.origin,
-    pactUrls: [shard.pactFile],
-    logLevel: "error",
+    relayPort: relay.port,
+    stateChangeUrl: `${relay.origin}${STATE_PATH}`,
+    pactFile: shard.pactFile,
     // Our own calls time out first: one state change or one delivery, plus slack (within what
     // Node's timers take).
-    timeout: Math.min(2 * session.job.timeoutMs + 5_000, MAX_TIMEOUT_MS),
-    requestFilter: (request: ProxiedRequest, response: ServerResponse) => {
-      const change = request.path === PACT_STATE_PATH ? stateChangeOf(request.body) : undefined;
-      // The core also calls with no state for interactions that have none: nothing to set.
-      if (request.path === PACT_STATE_PATH && change === undefined)
-        return answer(response, 200, "application/json", "{}");
-      const index = change === undefined ? markedCall(request.headers) : change.index;
-      const capture =
-        (index === undefined ? undefined : captures.get(index)) ?? (change === undefined ? undefined : alone);
-      if (capture === undefined) {
-        // Never happens with our own shard files; if it did, guessing could pass the wrong one.
-        return answer(response, 500, "text/plain", "qimen-pact: this call names no interaction of the shard");
-      }
-      const start = performance.now();
-      const handled =
-        change === undefined
-          ? deliver(session, capture, request, response)
-          : changeState(session, capture, change, response);
-      handled
-        .catch((error: unknown) => {
-          // A bug in our relay must fail the interaction, never hang it.
-          capture.delivery ??= {
-            delivered: false,
-            failure: `verifier relay error: ${String(error)}`,
-            unreachable: false,
-          };
-          if (!response.headersSent) answer(response, 500, "text/plain", `qimen-pact relay error: ${String(error)}`);
-        })
-        .finally(() => {
-          const end = performance.now();
-          capture.span = { start: capture.span?.start ?? start, end };
-        });
-    },
+    timeoutMs: Math.min(2 * session.job.timeoutMs + 5_000, MAX_TIMEOUT_MS),
   });
-  let pactResult: string;
-  try {
-    pactResult = await verifier.verifyProvider();
-  } catch (error) {
-    pactResult = error instanceof Error ? error.message : String(error);
-  }
   const outcomes = parsePactOutcomes(
     pactResult,
     shard.interactions.map(({ index }) => interactionId(index)),
@@ -158,6 +112,48 @@ async function runShard(session: Session, shard: WorkerShard): Promise<RunRecord
     pact: judgedWithout(outcomes[position] ?? { passed: false, problems: [] }, capture.bodyWithheld === true),
     sensitive: capture.sensitive,
   }));
+}
+
+/** Answers one call of the verifier core: a state change, or the interaction's Qimen call to deliver. */
+function relayCall(session: Session, request: IncomingMessage, body: Buffer, response: ServerResponse): void {
+  const isStateChange = (request.url ?? "").split("?")[0] === STATE_PATH;
+  const change = isStateChange ? stateChangeOf(jsonBody(body)) : undefined;
+  // The core also calls with no state for interactions that have none: nothing to set.
+  if (isStateChange && change === undefined) return answer(response, 200, "application/json", "{}");
+  const index = change === undefined ? markedCall(request.headers) : change.index;
+  // A state change of a shard of one needs no marker: V2 states, which cannot carry one, run alone
+  // (see shards.ts). Calls to deliver always carry theirs.
+  const alone = session.captures.size === 1 ? [...session.captures.values()][0] : undefined;
+  const capture =
+    (index === undefined ? undefined : session.captures.get(index)) ?? (change === undefined ? undefined : alone);
+  if (capture === undefined) {
+    // Never happens with our own shard files; if it did, guessing could pass the wrong one.
+    return answer(response, 500, "text/plain", "qimen-pact: this call names no interaction of the shard");
+  }
+  const start = performance.now();
+  const handled =
+    change === undefined
+      ? deliver(session, capture, request, body, response)
+      : changeState(session, capture, change, response);
+  handled
+    .catch((error: unknown) => {
+      // A bug in our relay must fail the interaction, never hang it.
+      capture.delivery ??= { delivered: false, failure: `verifier relay error: ${String(error)}`, unreachable: false };
+      if (!response.headersSent) answer(response, 500, "text/plain", `qimen-pact relay error: ${String(error)}`);
+    })
+    .finally(() => {
+      const end = performance.now();
+      capture.span = { start: capture.span?.start ?? start, end };
+    });
+}
+
+/** A state-change call's JSON body; undefined when it is none. */
+function jsonBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
 }
 
 function stateChangeOf(body: unknown): StateChange | undefined {
@@ -210,7 +206,8 @@ async function changeState(session: Session, capture: Capture, change: StateChan
 async function deliver(
   session: Session,
   capture: Capture,
-  request: ProxiedRequest,
+  request: IncomingMessage,
+  body: Buffer,
   response: ServerResponse,
 ): Promise<void> {
   const notDelivered = (failure: string, unreachable: boolean): void => {
@@ -230,7 +227,6 @@ async function deliver(
   }
   const url = request.url ?? "";
   const queryStart = url.indexOf("?");
-  const body = bodyBytes(request.body);
   let call;
   try {
     call = toGatewayCall({ search: queryStart === -1 ? "" : url.slice(queryStart + 1), body }, session.gateway, {
@@ -260,7 +256,6 @@ async function deliver(
     removedForPact: removed,
   };
   response.statusCode = outcome.status;
-  response.removeHeader("x-powered-by");
   for (const [name, value] of checkedHeaders(outcome.headers, capture.interaction.checkedHeaders)) {
     response.setHeader(name, value);
   }
@@ -268,17 +263,8 @@ async function deliver(
   response.end(relayed);
 }
 
-/** pact-js's body parsers leave XML as the exact bytes sent; JSON and forms arrive parsed. */
-function bodyBytes(body: unknown): Buffer {
-  if (Buffer.isBuffer(body)) return body;
-  if (body === undefined || body === null) return Buffer.alloc(0);
-  if (typeof body === "object" && Object.keys(body).length === 0) return Buffer.alloc(0);
-  return Buffer.from(typeof body === "string" ? body : JSON.stringify(body), "utf8");
-}
-
 function answer(response: ServerResponse, status: number, contentType: string, text: string): void {
   const bytes = Buffer.from(text, "utf8");
-  response.removeHeader("x-powered-by");
   response.writeHead(status, { "content-type": contentType, "content-length": bytes.length });
   response.end(bytes);
 }

@@ -18,7 +18,7 @@ async function work(job: WorkerJob): Promise<void> {
   } catch (error) {
     await send({ type: "failed", message: error instanceof Error ? error.message : String(error) });
   } finally {
-    // pact-js closes its proxy without waiting for keep-alive sockets: exit, do not linger.
+    // Pact's native core may keep threads and handles of its own alive: exit, do not linger.
     process.exit(0);
   }
 }

@@ -18,7 +18,7 @@ export interface NoCertificates {
  * verification costs); pointed at empty locations it parses nothing. That is safe only when
  * nothing in a worker ever opens a TLS connection: the provider and state-change URLs are plain
  * http and the contracts are local files (verify reads no broker), so the core talks only to
- * pact-js's loopback proxy and our relay only plain http. Node itself reads the same variables when
+ * our loopback relay, and the relay speaks only plain http. Node itself reads the same variables when
  * it uses OpenSSL's store (--use-openssl-ca, some distributions' builds), so HTTPS keeps the store.
  */
 export function skipsCertificateStore(targets: WorkerTargets): boolean {
