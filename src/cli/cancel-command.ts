@@ -48,7 +48,9 @@ Optional:
   --method-name long|short  long (default): taobao.qimen.order.cancel, as ERPs call the gateway;
                             short: order.cancel, as WMS-side code routes it
   --connect-timeout-ms N    give up connecting after N ms (default ${DEFAULT_CONNECT_TIMEOUT_MS})
-  --read-timeout-ms N       give up waiting for the answer after N ms (default ${DEFAULT_READ_TIMEOUT_MS})
+  --read-timeout-ms N       deadline for the whole answer, headers and body, counted from when the
+                            request starts out (default ${DEFAULT_READ_TIMEOUT_MS}); a WMS that trickles its
+                            answer is cut off at N ms too: QIMEN_READ_TIMEOUT, isp.http-read-timeout
   --json                    print exactly one JSON object on stdout instead of text
   -h, --help                show this help
 

@@ -9,6 +9,7 @@ import {
   neverAnswer,
   qimenResponse,
   startLoopbackServer,
+  trickle,
   type LoopbackServer,
   type ReceivedRequest,
   type Responder,
@@ -117,17 +118,44 @@ describe("qimen-pact cancel", () => {
     warnings: [],
   });
 
+  const successScenario = {
+    exitCode: 0,
+    json: () => ({
+      outcome: "success",
+      response: { flag: "success", code: "0", message: "ok", source: "wms" },
+      warnings: [],
+    }),
+    text: () => ({ stdout: 'success: the WMS cancelled order SO1 (code 0, message "ok")\n', stderr: "" }),
+  };
+  /** A WMS that does not complete its answer within the read timeout, however it stalls. */
+  const readTimeoutScenario = (name: string, responder: Responder, readTimeoutMs: number): Scenario => ({
+    name,
+    start: async () => (await serve(responder)).endpoint,
+    extra: ["--read-timeout-ms", String(readTimeoutMs)],
+    exitCode: 3,
+    json: (endpoint) => ({
+      outcome: "error",
+      error: {
+        code: "QIMEN_READ_TIMEOUT",
+        delivery: "maybe-applied",
+        ispCode: "isp.http-read-timeout",
+        meaning: "the WMS may have applied the cancel; repeating it is safe because a repeated cancel is idempotent",
+        context: { endpoint, attempt: 1, readTimeoutMs },
+      },
+      warnings: [],
+    }),
+    errorMessage: new RegExp(`timed out waiting for the answer \\(no complete answer within ${readTimeoutMs} ms\\)`),
+    text: () => ({
+      stdout: "",
+      stderr: /^qimen-pact cancel: QIMEN_READ_TIMEOUT: .*\ndelivery: maybe-applied, isp\.http-read-timeout\n$/,
+    }),
+  });
+
   const scenarios: Scenario[] = [
     {
       name: "flag=success",
       start: async () => (await serve(answer(SUCCESS))).endpoint,
-      exitCode: 0,
-      json: () => ({
-        outcome: "success",
-        response: { flag: "success", code: "0", message: "ok", source: "wms" },
-        warnings: [],
-      }),
-      text: () => ({ stdout: 'success: the WMS cancelled order SO1 (code 0, message "ok")\n', stderr: "" }),
+      ...successScenario,
     },
     {
       name: "flag=failure",
@@ -167,27 +195,17 @@ describe("qimen-pact cancel", () => {
           /^qimen-pact cancel: QIMEN_CONNECTION_REFUSED: .*\ndelivery: not-reached, isp\.http-connection-refuse\n$/,
       }),
     },
+    readTimeoutScenario("a read timeout", neverAnswer, 50),
+    readTimeoutScenario(
+      "an answer trickling in past --read-timeout-ms, however short each gap",
+      trickle(SUCCESS, 1),
+      300,
+    ),
     {
-      name: "a read timeout",
-      start: async () => (await serve(neverAnswer)).endpoint,
-      extra: ["--read-timeout-ms", "50"],
-      exitCode: 3,
-      json: (endpoint) => ({
-        outcome: "error",
-        error: {
-          code: "QIMEN_READ_TIMEOUT",
-          delivery: "maybe-applied",
-          ispCode: "isp.http-read-timeout",
-          meaning: "the WMS may have applied the cancel; repeating it is safe because a repeated cancel is idempotent",
-          context: { endpoint, attempt: 1, errno: "UND_ERR_HEADERS_TIMEOUT" },
-        },
-        warnings: [],
-      }),
-      errorMessage: /timed out waiting for the answer/,
-      text: () => ({
-        stdout: "",
-        stderr: /^qimen-pact cancel: QIMEN_READ_TIMEOUT: .*\ndelivery: maybe-applied, isp\.http-read-timeout\n$/,
-      }),
+      name: "an answer trickling in within --read-timeout-ms",
+      start: async () => (await serve(trickle(SUCCESS, 8))).endpoint,
+      extra: ["--read-timeout-ms", "10000"],
+      ...successScenario,
     },
     {
       name: "an answer that is not HTTP",
