@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { decodeCancelRequest, DELIVERY_MEANINGS, verifySign, type DeliveryOutcome } from "../../src/index.js";
 import { run } from "../../src/cli/main.js";
+import { writeXmlDocument } from "../../src/protocol/xml-writer.js";
 import { recordingIo, runCli, type CliOutcome } from "../support/fake-io.js";
+import { everySpelling } from "../support/spellings.js";
 import {
   answer,
   deadEndpoint,
@@ -515,6 +517,84 @@ describe("qimen-pact cancel", () => {
         });
       }
     }
+  });
+
+  describe("a secret or sign the WMS echoes", () => {
+    const secret = `Canary&<${randomBytes(8).toString("hex")}> +/"'`;
+    const signOf = (received: ReceivedRequest): string => queryValue(received, "sign") ?? "";
+    const inXml = (flag: string, code: string, message: string): string =>
+      writeXmlDocument("response", { flag, code, message });
+    /** `inText`: whether the text output shows the echo at all (an HTTP 500's body is in --json's context only). */
+    const echoes: { name: string; exitCode: number; inText: boolean; responder: Responder }[] = [
+      {
+        name: "in a refusal's message, in every spelling",
+        exitCode: 1,
+        inText: true,
+        responder: (received, response) =>
+          answer(inXml("failure", "-1", everySpelling([secret, signOf(received)]).join(" ")))(received, response, 0),
+      },
+      {
+        name: "in the body of an HTTP 500",
+        exitCode: 3,
+        inText: false,
+        responder: (received, response) =>
+          answer(`${secret.toUpperCase()} ${signOf(received).toLowerCase()}`, 500, "text/plain")(received, response, 0),
+      },
+      {
+        name: "in a gateway error's message, in every spelling",
+        exitCode: 3,
+        inText: true,
+        responder: (received, response) =>
+          answer(inXml("failure", "TOP15", `isp.http-closed ${everySpelling([secret, signOf(received)]).join(" ")}`))(
+            received,
+            response,
+            0,
+          ),
+      },
+    ];
+    for (const { name, exitCode, inText, responder } of echoes) {
+      for (const mode of [[], ["--json"]]) {
+        it(`is masked ${name}${mode.length === 0 ? "" : " with --json"}`, async () => {
+          const server = await serve(responder);
+          const result = await runCli(cancelArgs(server.endpoint, "--secret", secret, ...mode));
+          const shown = result.stdout + result.stderr;
+          const sign = signOf(server.received[0] as ReceivedRequest);
+          expect({
+            exitCode: result.exitCode,
+            masked: shown.includes("<redacted>"),
+            leaked: everySpelling([secret, sign]).filter((spelling) => shown.includes(spelling)),
+          }).to.deep.equal({ exitCode, masked: inText || mode.length > 0, leaked: [] });
+        });
+      }
+    }
+
+    const SHORT_SECRET_WARNING =
+      "the secret is only 1 character long, so it cannot be told apart from text: " +
+      "it is masked only where it stands alone, and may show inside words the WMS sends";
+
+    it("is masked only where it stands alone when the secret is one character, with a warning", async () => {
+      const server = await serve(answer(inXml("failure", "-1", "kept k")));
+      const result = await runCli(cancelArgs(server.endpoint, "--secret", "k"));
+      expect(result).to.deep.equal({
+        exitCode: 1,
+        stdout: 'failure: the WMS refused to cancel order SO1 (code -1, message "kept <redacted>")\n',
+        stderr: `qimen-pact cancel: warning: ${SHORT_SECRET_WARNING}\n`,
+      });
+    });
+
+    it("is masked only where it stands alone when the secret is one character, with a warning, with --json", async () => {
+      const server = await serve(answer(inXml("failure", "-1", "kept k")));
+      const result = await runCli(cancelArgs(server.endpoint, "--secret", "k", "--json"));
+      expect({ ...result, stdout: JSON.parse(result.stdout) as unknown }).to.deep.equal({
+        exitCode: 1,
+        stdout: {
+          outcome: "failure",
+          response: { flag: "failure", code: "-1", message: "kept <redacted>", source: "wms" },
+          warnings: [SHORT_SECRET_WARNING],
+        },
+        stderr: `qimen-pact cancel: warning: ${SHORT_SECRET_WARNING}\n`,
+      });
+    });
   });
 
   it("documents every flag, the exit codes and the JSON shape in --help", async () => {
