@@ -29,6 +29,11 @@ export interface GatewayCall {
   /** The query parameters sent, URL-decoded and in order, without `sign`. */
   readonly params: readonly (readonly [string, string])[];
   readonly sign: string;
+  /**
+   * Every sign computed for the call, to be kept out of reports: the one sent and, for a bad
+   * signature, the right one, which would authenticate the call.
+   */
+  readonly signs: readonly string[];
 }
 
 const ORDER_CANCEL_NAMES: ReadonlySet<string> = new Set(Object.values(ORDER_CANCEL_METHOD));
@@ -67,9 +72,10 @@ export function toGatewayCall(
       { context: { signMethod } },
     );
   }
-  const secret = options.badSignature ? WRONG_SECRET_PREFIX + settings.secret : settings.secret;
-  const sign = computeSign({ params, body: call.body, secret, signMethod });
+  const signWith = (secret: string): string => computeSign({ params, body: call.body, secret, signMethod });
+  const rightSign = signWith(settings.secret);
+  const sign = options.badSignature ? signWith(WRONG_SECRET_PREFIX + settings.secret) : rightSign;
   const url = new URL(settings.providerUrl);
   url.search = new URLSearchParams([...params, ["sign", sign]]).toString();
-  return { url, params, sign };
+  return { url, params, sign, signs: [...new Set([sign, rightSign])] };
 }

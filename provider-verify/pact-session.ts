@@ -236,7 +236,7 @@ async function deliver(
   } catch (error) {
     return notDelivered(error instanceof Error ? error.message : String(error), false);
   }
-  capture.sensitive.push(call.sign);
+  capture.sensitive.push(...call.signs);
   const outcome = await callHttp(
     { url: call.url, method: "POST", headers: relayedHeaders(request.headers), body },
     session.dispatcher,

@@ -1,3 +1,4 @@
+import type { Redact } from "../src/redaction.js";
 import { readAsSdk, type SdkProblem, type SdkReading } from "../src/protocol/sdk-reading.js";
 import { clientView, type ClientView } from "./client-view.js";
 import type { AnswerDetail, ContractInteraction } from "./contracts.js";
@@ -18,8 +19,8 @@ const REMOVED_FOR_PACT: Readonly<Record<RemovedForPact, string>> = {
     "the answer's body was not shown to Pact's matcher, which takes unbounded time on so large or deep a document: the ERP client's refusal is the verdict",
 };
 
-/** Masks the sensitive values in a text from the provider or the wire (see redactor). */
-export type Redact = (text: string) => string;
+// The redaction is shared with `cancel` (src/redaction.ts); verify's callers take it with the verdict.
+export { redactor, type Redact } from "../src/redaction.js";
 
 /**
  * The verdict on one interaction. Pact's matcher judges the answer against the contract, and the
@@ -273,23 +274,4 @@ function redactView(view: ClientView, redact: Redact): ClientView {
     ...(view.code === undefined ? {} : { code: redact(view.code) }),
     ...(view.message === undefined ? {} : { message: redact(view.message) }),
   };
-}
-
-/**
- * Masks, in a text that came from the provider or the wire (an answer, a failure, Pact's findings,
- * a URL), every sensitive value given (the app secret, the signs sent, the state-change URL's
- * password and query values) and any `sign=` query value, however the provider echoed them.
- *
- * Every sensitive value is masked however short it is: a secret echoed by a WMS must never reach a
- * CI log, even if a one-letter secret leaves the WMS's text hard to read. The contract's own text
- * (descriptions, state names and params, element paths) and the report's own words never go
- * through it: no secret can reach them, so a match there is chance, not a leak, and masking it
- * would only mangle the report (`an order exi<redacted>t`).
- */
-export function redactor(sensitive: readonly string[]): Redact {
-  const values = [...new Set(sensitive.filter((value) => value !== ""))].sort((a, b) => b.length - a.length);
-  return (text) =>
-    values
-      .reduce((redacted, value) => redacted.replaceAll(value, "<redacted>"), text)
-      .replace(/([?&;]sign=)[^&\s"'<]+/g, "$1<redacted>");
 }

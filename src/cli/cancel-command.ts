@@ -1,3 +1,4 @@
+import { Agent, type Dispatcher } from "undici";
 import {
   createQimenClient,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -9,6 +10,7 @@ import { DELIVERY_MEANINGS, QimenDeliveryError } from "../client/delivery-error.
 import type { OrderCancelRequest } from "../protocol/model.js";
 import { isKnownOrderType, ORDER_TYPE_CODES } from "../protocol/order-types.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
+import { redactor, redactStrings, shortSecretWarning, type Redact } from "../redaction.js";
 import { printable } from "../text.js";
 import {
   APP_KEY_ENV,
@@ -34,7 +36,10 @@ Required:
   --url URL                 the Qimen endpoint including its path and without a query, e.g.
                             https://host/router/qimen/service
   --app-key K               the app key (or set ${APP_KEY_ENV})
-  --secret S                the app secret (or set ${SECRET_ENV}); never printed
+  --secret S                the app secret (or set ${SECRET_ENV}); never printed: it and the sign
+                            are masked as <redacted> wherever the answer echoes them, in any
+                            letter case and XML, URL or JSON escaping (a secret of one or two
+                            characters only where it stands alone, with a warning)
   --customer-id C           customerId, the gateway's routing key of the WMS (or set ${CUSTOMER_ID_ENV})
   --warehouse-code W        仓库编码; OTHER when the ERP does not choose the warehouse
   --order-code O            the ERP's code of the document to cancel, as sent when it was created
@@ -48,7 +53,9 @@ Optional:
   --method-name long|short  long (default): taobao.qimen.order.cancel, as ERPs call the gateway;
                             short: order.cancel, as WMS-side code routes it
   --connect-timeout-ms N    give up connecting after N ms (default ${DEFAULT_CONNECT_TIMEOUT_MS})
-  --read-timeout-ms N       give up waiting for the answer after N ms (default ${DEFAULT_READ_TIMEOUT_MS})
+  --read-timeout-ms N       deadline for the whole answer, headers and body, counted from when the
+                            request starts out (default ${DEFAULT_READ_TIMEOUT_MS}); a WMS that trickles its
+                            answer is cut off at N ms too: QIMEN_READ_TIMEOUT, isp.http-read-timeout
   --json                    print exactly one JSON object on stdout instead of text
   -h, --help                show this help
 
@@ -114,38 +121,61 @@ export const cancelCommand: Command = {
         cancelReason: values["cancel-reason"],
       }),
     };
-    const client = createQimenClient({
+    const secret = requireOption(values.secret, "--secret", io, SECRET_ENV);
+    const settings = {
       endpoint,
       appKey: requireOption(values["app-key"], "--app-key", io, APP_KEY_ENV),
-      secret: requireOption(values.secret, "--secret", io, SECRET_ENV),
+      secret,
       customerId: requireOption(values["customer-id"], "--customer-id", io, CUSTOMER_ID_ENV),
       methodName: methodName(values["method-name"]),
-      connectTimeoutMs:
-        milliseconds(values["connect-timeout-ms"], "--connect-timeout-ms") ?? DEFAULT_CONNECT_TIMEOUT_MS,
       readTimeoutMs: milliseconds(values["read-timeout-ms"], "--read-timeout-ms") ?? DEFAULT_READ_TIMEOUT_MS,
-    });
+    };
+    const connectTimeoutMs =
+      milliseconds(values["connect-timeout-ms"], "--connect-timeout-ms") ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    // Our own agent, so the signs sent can be noted: a WMS may echo them.
+    const agent = new Agent({ connect: { timeout: connectTimeoutMs } });
+    const signsSent: string[] = [];
+    const client = createQimenClient({ ...settings, dispatcher: notingSigns(agent, signsSent) });
 
-    const warnings =
+    const warnings = [
       request.orderType === undefined || isKnownOrderType(request.orderType)
-        ? []
-        : [`orderType "${request.orderType}" is not one of the 19 codes of the order.cancel spec; sent as given`];
+        ? undefined
+        : `orderType "${request.orderType}" is not one of the 19 codes of the order.cancel spec; sent as given`,
+      shortSecretWarning(secret),
+    ].filter((warning) => warning !== undefined);
     for (const warning of warnings) io.stderr(`qimen-pact cancel: warning: ${warning}\n`);
 
+    let outcome: CancelResult | QimenDeliveryError;
     try {
-      const result = await client.cancelOrder(request, { signal: io.signal });
-      if (values.json === true) io.stdout(`${JSON.stringify({ ...resultJson(result), warnings })}\n`);
-      else io.stdout(`${resultText(result, request.orderCode)}\n`);
-      return result.ok ? EXIT.ok : EXIT.failed;
+      outcome = await client.cancelOrder(request, { signal: io.signal });
     } catch (error) {
       if (!(error instanceof QimenDeliveryError)) throw error;
-      if (values.json === true) io.stdout(`${JSON.stringify({ ...errorJson(error), warnings })}\n`);
-      else io.stderr(errorText(error));
-      return error.code === "QIMEN_ABORTED" ? EXIT.interrupted : EXIT.transport;
+      outcome = error;
     } finally {
       await client.close();
+      await agent.close();
     }
+    // Whatever the WMS or the gateway sent back may echo the secret or the sign, in any spelling.
+    const redact = redactor([secret, ...signsSent]);
+    if (outcome instanceof QimenDeliveryError) {
+      if (values.json === true) io.stdout(`${JSON.stringify({ ...errorJson(outcome, redact), warnings })}\n`);
+      else io.stderr(errorText(outcome, redact));
+      return outcome.code === "QIMEN_ABORTED" ? EXIT.interrupted : EXIT.transport;
+    }
+    if (values.json === true) io.stdout(`${JSON.stringify({ ...resultJson(outcome, redact), warnings })}\n`);
+    else io.stdout(`${resultText(outcome, request.orderCode, redact)}\n`);
+    return outcome.ok ? EXIT.ok : EXIT.failed;
   },
 };
+
+/** The dispatcher, noting the sign of each request it sends: a WMS may echo it, and it must not be shown. */
+function notingSigns(dispatcher: Dispatcher, signs: string[]): Dispatcher {
+  return dispatcher.compose((dispatch) => (options, handler) => {
+    const sign = new URL(options.path, "http://query.invalid").searchParams.get("sign");
+    if (sign !== null) signs.push(sign);
+    return dispatch(options, handler);
+  });
+}
 
 function requireText(value: string | undefined, flag: string, io: CliIo): string {
   const text = requireOption(value, flag, io);
@@ -171,16 +201,16 @@ function milliseconds(value: string | undefined, flag: string): number | undefin
     : numericFlag(value, flag, { expected: "a positive whole number of milliseconds" });
 }
 
-function resultJson(result: CancelResult): object {
-  return { outcome: result.ok ? "success" : "failure", response: result.response };
+function resultJson(result: CancelResult, redact: Redact): object {
+  return { outcome: result.ok ? "success" : "failure", response: redactStrings(result.response, redact) };
 }
 
 /** The WMS's code and message come from the remote side: printed escaped, never as raw control characters. */
-function resultText(result: CancelResult, orderCode: string): string {
+function resultText(result: CancelResult, orderCode: string, redact: Redact): string {
   const { code, message } = result.response;
   const details = [
-    code === undefined ? [] : [`code ${printable(code)}`],
-    message === undefined ? [] : [`message "${printable(message)}"`],
+    code === undefined ? [] : [`code ${printable(redact(code))}`],
+    message === undefined ? [] : [`message "${printable(redact(message))}"`],
   ]
     .flat()
     .join(", ");
@@ -190,21 +220,21 @@ function resultText(result: CancelResult, orderCode: string): string {
     : `failure: the WMS refused to cancel order ${orderCode}${said}`;
 }
 
-function errorJson(error: QimenDeliveryError): object {
+function errorJson(error: QimenDeliveryError, redact: Redact): object {
   return {
     outcome: "error",
     error: {
       code: error.code,
-      message: error.message,
+      message: redact(error.message),
       delivery: error.delivery,
       ...(error.ispCode === undefined ? {} : { ispCode: error.ispCode }),
       meaning: DELIVERY_MEANINGS[error.delivery],
-      context: error.context,
+      context: redactStrings(error.context, redact),
     },
   };
 }
 
-function errorText(error: QimenDeliveryError): string {
+function errorText(error: QimenDeliveryError, redact: Redact): string {
   const isp = error.ispCode === undefined ? "" : `, ${error.ispCode}`;
-  return `qimen-pact cancel: ${error.code}: ${printable(error.message)}\ndelivery: ${error.delivery}${isp}\n`;
+  return `qimen-pact cancel: ${error.code}: ${printable(redact(error.message))}\ndelivery: ${error.delivery}${isp}\n`;
 }

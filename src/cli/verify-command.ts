@@ -18,6 +18,7 @@ import { DEFAULT_XML_LIMITS } from "../protocol/xml.js";
 import { parseQimenEndpoint } from "../client/qimen-client.js";
 import { isQimenError } from "../protocol/errors.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
+import { shortSecretWarning } from "../redaction.js";
 import {
   APP_KEY_ENV,
   CUSTOMER_ID_ENV,
@@ -131,9 +132,11 @@ Options:
 Output: one line per interaction (PASS/FAIL, description, provider state, duration); under a
 failure, the reasons in plain words (expected vs actual, element path), the state's params and the
 answer received; then a summary. Control characters the WMS sent are shown escaped (\\u001b).
-The secret, the signs sent and the password and query values of --state-change-url are never
-printed or written: they are masked as <redacted> in everything the WMS or the wire produced,
-however short they are; the contract's own descriptions and states are shown as written.
+The secret, the signs computed (the right one of the bad-signature call too) and the password and
+query values of --state-change-url are never printed or written: they are masked as <redacted> in
+everything the WMS or the wire produced, in any letter case and XML, URL or JSON escaping; the
+contract's own descriptions and states are shown as written. A secret of one or two characters
+cannot be told apart from text: it is masked only where it stands alone, with a warning.
 
 Exit codes:
   0  every interaction passed
@@ -201,6 +204,8 @@ export const verifyCommand: Command = {
     const appKey = optional(values["app-key"] ?? io.env[APP_KEY_ENV]);
     const customerId = optional(values["customer-id"] ?? io.env[CUSTOMER_ID_ENV]);
 
+    const shortSecret = shortSecretWarning(secret);
+    if (shortSecret !== undefined) io.stderr(`qimen-pact verify: warning: ${shortSecret}\n`);
     io.stdout(
       consoleHeader({
         providerUrl: providerUrl.origin + providerUrl.pathname,

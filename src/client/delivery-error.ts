@@ -197,13 +197,31 @@ export function transportError(
       ? known
       : "QIMEN_CONNECTION_REFUSED"
     : (known ?? "QIMEN_CONNECTION_CLOSED");
+  return failedDelivery(code, call, `${describeFailure(code, errno)} (${errno})`, { cause, context: { errno } });
+}
+
+/**
+ * The error for an answer that was not complete within the read timeout, a deadline counted from
+ * the moment the request started out: QIMEN_READ_TIMEOUT, isp.http-read-timeout, `maybe-applied`.
+ */
+export function readTimeoutError(call: CallContext, readTimeoutMs: number): QimenDeliveryError {
+  const what = `${TRANSPORT_FAILURES.QIMEN_READ_TIMEOUT.what} (no complete answer within ${readTimeoutMs} ms)`;
+  return failedDelivery("QIMEN_READ_TIMEOUT", call, what, { context: { readTimeoutMs } });
+}
+
+function failedDelivery(
+  code: TransportCode,
+  call: CallContext,
+  what: string,
+  options: { readonly cause?: unknown; readonly context: Readonly<Record<string, unknown>> },
+): QimenDeliveryError {
   const { ispCode } = TRANSPORT_FAILURES[code];
   const delivery = ISP_HTTP_OUTCOMES[ispCode];
   return new QimenDeliveryError(
     code,
-    `order.cancel to ${call.endpoint} failed: ${describeFailure(code, errno)} (${errno}); ${ispCode}: ${DELIVERY_MEANINGS[delivery]}`,
+    `order.cancel to ${call.endpoint} failed: ${what}; ${ispCode}: ${DELIVERY_MEANINGS[delivery]}`,
     { delivery, ispCode },
-    { cause, context: { ...call, errno } },
+    { ...options, context: { ...call, ...options.context } },
   );
 }
 

@@ -13,6 +13,7 @@ import {
   gatewayError,
   isRetryable,
   QimenDeliveryError,
+  readTimeoutError,
   transportError,
   type CallContext,
 } from "./delivery-error.js";
@@ -48,7 +49,11 @@ export interface QimenClientOptions {
   readonly signMethod?: SignMethod;
   /** Applies to the client's own dispatcher only; configure `connect.timeout` on an injected one. */
   readonly connectTimeoutMs?: number;
-  /** Longest wait for the answer's headers, and for each chunk of its body. */
+  /**
+   * Deadline for the whole answer, headers and body, counted from the moment the request starts
+   * out (the connection is up): a WMS that trickles its answer cannot hold the call longer. Past
+   * it the call rejects with QIMEN_READ_TIMEOUT, isp.http-read-timeout.
+   */
   readonly readTimeoutMs?: number;
   readonly clock?: () => Date;
   /** An undici dispatcher the caller owns (and closes); by default the client owns an Agent. */
@@ -111,8 +116,7 @@ export function parseQimenEndpoint(endpoint: string): URL {
 
 export function createQimenClient(options: QimenClientOptions): QimenClient {
   const settings = validate(options);
-  const dispatcher =
-    options.dispatcher ?? new Agent({ connect: { timeout: settings.connectTimeoutMs }, ...settings.readTimeouts });
+  const dispatcher = options.dispatcher ?? new Agent({ connect: { timeout: settings.connectTimeoutMs } });
   const ownsDispatcher = options.dispatcher === undefined;
 
   async function cancelOrder(
@@ -169,18 +173,27 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
       options.secret,
     );
     let answer: { status: number; body: Buffer | undefined };
+    const answerDeadline = deadline(settings.readTimeoutMs);
     try {
       const response = await request(`${settings.endpoint}?${query.search}`, {
         method: "POST",
         headers: { "content-type": QIMEN_CONTENT_TYPE },
         body,
-        dispatcher: noticingRequestStart(dispatcher, () => (progress.requestStarted = true)),
-        ...settings.readTimeouts,
-        ...(signal === undefined ? {} : { signal }),
+        dispatcher: noticingRequestStart(dispatcher, () => {
+          progress.requestStarted = true;
+          answerDeadline.start();
+        }),
+        // undici's own timers restart with every chunk; the deadline bounds the whole answer.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        signal: signal === undefined ? answerDeadline.signal : AbortSignal.any([signal, answerDeadline.signal]),
       });
       answer = { status: response.statusCode, body: await readCapped(response.body) };
     } catch (cause) {
+      if (answerDeadline.signal.aborted) throw readTimeoutError(call, settings.readTimeoutMs);
       throw transportError(cause, call, progress.requestStarted) ?? cause;
+    } finally {
+      answerDeadline.stop();
     }
     options.logger?.info("order.cancel answered", { ...call, timestamp, status: answer.status });
     const outcome = interpretAnswer(answer.status, answer.body, call);
@@ -193,6 +206,17 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
     async close() {
       if (ownsDispatcher) await dispatcher.close();
     },
+  };
+}
+
+/** A signal that aborts `ms` after `start()` (the first call counts), unless stopped first. */
+function deadline(ms: number): { readonly signal: AbortSignal; start(): void; stop(): void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    signal: controller.signal,
+    start: () => void (timer ??= setTimeout(() => controller.abort(), ms)),
+    stop: () => clearTimeout(timer),
   };
 }
 
@@ -294,7 +318,7 @@ interface Settings {
   readonly method: string;
   readonly signMethod: SignMethod;
   readonly connectTimeoutMs: number;
-  readonly readTimeouts: { readonly headersTimeout: number; readonly bodyTimeout: number };
+  readonly readTimeoutMs: number;
   readonly clock: () => Date;
   readonly attempts: number;
   readonly backoffMs: number;
@@ -337,7 +361,7 @@ function validate(options: QimenClientOptions): Settings {
     method: ORDER_CANCEL_METHOD[methodName],
     signMethod,
     connectTimeoutMs: positiveInteger("connectTimeoutMs", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
-    readTimeouts: { headersTimeout: readTimeoutMs, bodyTimeout: readTimeoutMs },
+    readTimeoutMs,
     clock,
     attempts,
     backoffMs,

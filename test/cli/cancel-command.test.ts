@@ -2,13 +2,16 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { decodeCancelRequest, DELIVERY_MEANINGS, verifySign, type DeliveryOutcome } from "../../src/index.js";
 import { run } from "../../src/cli/main.js";
+import { writeXmlDocument } from "../../src/protocol/xml-writer.js";
 import { recordingIo, runCli, type CliOutcome } from "../support/fake-io.js";
+import { everySpelling } from "../support/spellings.js";
 import {
   answer,
   deadEndpoint,
   neverAnswer,
   qimenResponse,
   startLoopbackServer,
+  trickle,
   type LoopbackServer,
   type ReceivedRequest,
   type Responder,
@@ -117,17 +120,44 @@ describe("qimen-pact cancel", () => {
     warnings: [],
   });
 
+  const successScenario = {
+    exitCode: 0,
+    json: () => ({
+      outcome: "success",
+      response: { flag: "success", code: "0", message: "ok", source: "wms" },
+      warnings: [],
+    }),
+    text: () => ({ stdout: 'success: the WMS cancelled order SO1 (code 0, message "ok")\n', stderr: "" }),
+  };
+  /** A WMS that does not complete its answer within the read timeout, however it stalls. */
+  const readTimeoutScenario = (name: string, responder: Responder, readTimeoutMs: number): Scenario => ({
+    name,
+    start: async () => (await serve(responder)).endpoint,
+    extra: ["--read-timeout-ms", String(readTimeoutMs)],
+    exitCode: 3,
+    json: (endpoint) => ({
+      outcome: "error",
+      error: {
+        code: "QIMEN_READ_TIMEOUT",
+        delivery: "maybe-applied",
+        ispCode: "isp.http-read-timeout",
+        meaning: "the WMS may have applied the cancel; repeating it is safe because a repeated cancel is idempotent",
+        context: { endpoint, attempt: 1, readTimeoutMs },
+      },
+      warnings: [],
+    }),
+    errorMessage: new RegExp(`timed out waiting for the answer \\(no complete answer within ${readTimeoutMs} ms\\)`),
+    text: () => ({
+      stdout: "",
+      stderr: /^qimen-pact cancel: QIMEN_READ_TIMEOUT: .*\ndelivery: maybe-applied, isp\.http-read-timeout\n$/,
+    }),
+  });
+
   const scenarios: Scenario[] = [
     {
       name: "flag=success",
       start: async () => (await serve(answer(SUCCESS))).endpoint,
-      exitCode: 0,
-      json: () => ({
-        outcome: "success",
-        response: { flag: "success", code: "0", message: "ok", source: "wms" },
-        warnings: [],
-      }),
-      text: () => ({ stdout: 'success: the WMS cancelled order SO1 (code 0, message "ok")\n', stderr: "" }),
+      ...successScenario,
     },
     {
       name: "flag=failure",
@@ -167,27 +197,17 @@ describe("qimen-pact cancel", () => {
           /^qimen-pact cancel: QIMEN_CONNECTION_REFUSED: .*\ndelivery: not-reached, isp\.http-connection-refuse\n$/,
       }),
     },
+    readTimeoutScenario("a read timeout", neverAnswer, 50),
+    readTimeoutScenario(
+      "an answer trickling in past --read-timeout-ms, however short each gap",
+      trickle(SUCCESS, 1),
+      300,
+    ),
     {
-      name: "a read timeout",
-      start: async () => (await serve(neverAnswer)).endpoint,
-      extra: ["--read-timeout-ms", "50"],
-      exitCode: 3,
-      json: (endpoint) => ({
-        outcome: "error",
-        error: {
-          code: "QIMEN_READ_TIMEOUT",
-          delivery: "maybe-applied",
-          ispCode: "isp.http-read-timeout",
-          meaning: "the WMS may have applied the cancel; repeating it is safe because a repeated cancel is idempotent",
-          context: { endpoint, attempt: 1, errno: "UND_ERR_HEADERS_TIMEOUT" },
-        },
-        warnings: [],
-      }),
-      errorMessage: /timed out waiting for the answer/,
-      text: () => ({
-        stdout: "",
-        stderr: /^qimen-pact cancel: QIMEN_READ_TIMEOUT: .*\ndelivery: maybe-applied, isp\.http-read-timeout\n$/,
-      }),
+      name: "an answer trickling in within --read-timeout-ms",
+      start: async () => (await serve(trickle(SUCCESS, 8))).endpoint,
+      extra: ["--read-timeout-ms", "10000"],
+      ...successScenario,
     },
     {
       name: "an answer that is not HTTP",
@@ -497,6 +517,84 @@ describe("qimen-pact cancel", () => {
         });
       }
     }
+  });
+
+  describe("a secret or sign the WMS echoes", () => {
+    const secret = `Canary&<${randomBytes(8).toString("hex")}> +/"'`;
+    const signOf = (received: ReceivedRequest): string => queryValue(received, "sign") ?? "";
+    const inXml = (flag: string, code: string, message: string): string =>
+      writeXmlDocument("response", { flag, code, message });
+    /** `inText`: whether the text output shows the echo at all (an HTTP 500's body is in --json's context only). */
+    const echoes: { name: string; exitCode: number; inText: boolean; responder: Responder }[] = [
+      {
+        name: "in a refusal's message, in every spelling",
+        exitCode: 1,
+        inText: true,
+        responder: (received, response) =>
+          answer(inXml("failure", "-1", everySpelling([secret, signOf(received)]).join(" ")))(received, response, 0),
+      },
+      {
+        name: "in the body of an HTTP 500",
+        exitCode: 3,
+        inText: false,
+        responder: (received, response) =>
+          answer(`${secret.toUpperCase()} ${signOf(received).toLowerCase()}`, 500, "text/plain")(received, response, 0),
+      },
+      {
+        name: "in a gateway error's message, in every spelling",
+        exitCode: 3,
+        inText: true,
+        responder: (received, response) =>
+          answer(inXml("failure", "TOP15", `isp.http-closed ${everySpelling([secret, signOf(received)]).join(" ")}`))(
+            received,
+            response,
+            0,
+          ),
+      },
+    ];
+    for (const { name, exitCode, inText, responder } of echoes) {
+      for (const mode of [[], ["--json"]]) {
+        it(`is masked ${name}${mode.length === 0 ? "" : " with --json"}`, async () => {
+          const server = await serve(responder);
+          const result = await runCli(cancelArgs(server.endpoint, "--secret", secret, ...mode));
+          const shown = result.stdout + result.stderr;
+          const sign = signOf(server.received[0] as ReceivedRequest);
+          expect({
+            exitCode: result.exitCode,
+            masked: shown.includes("<redacted>"),
+            leaked: everySpelling([secret, sign]).filter((spelling) => shown.includes(spelling)),
+          }).to.deep.equal({ exitCode, masked: inText || mode.length > 0, leaked: [] });
+        });
+      }
+    }
+
+    const SHORT_SECRET_WARNING =
+      "the secret is only 1 character long, so it cannot be told apart from text: " +
+      "it is masked only where it stands alone, and may show inside words the WMS sends";
+
+    it("is masked only where it stands alone when the secret is one character, with a warning", async () => {
+      const server = await serve(answer(inXml("failure", "-1", "kept k")));
+      const result = await runCli(cancelArgs(server.endpoint, "--secret", "k"));
+      expect(result).to.deep.equal({
+        exitCode: 1,
+        stdout: 'failure: the WMS refused to cancel order SO1 (code -1, message "kept <redacted>")\n',
+        stderr: `qimen-pact cancel: warning: ${SHORT_SECRET_WARNING}\n`,
+      });
+    });
+
+    it("is masked only where it stands alone when the secret is one character, with a warning, with --json", async () => {
+      const server = await serve(answer(inXml("failure", "-1", "kept k")));
+      const result = await runCli(cancelArgs(server.endpoint, "--secret", "k", "--json"));
+      expect({ ...result, stdout: JSON.parse(result.stdout) as unknown }).to.deep.equal({
+        exitCode: 1,
+        stdout: {
+          outcome: "failure",
+          response: { flag: "failure", code: "-1", message: "kept <redacted>", source: "wms" },
+          warnings: [SHORT_SECRET_WARNING],
+        },
+        stderr: `qimen-pact cancel: warning: ${SHORT_SECRET_WARNING}\n`,
+      });
+    });
   });
 
   it("documents every flag, the exit codes and the JSON shape in --help", async () => {

@@ -27,6 +27,7 @@ import {
   qimenResponse,
   stallMidBody,
   startLoopbackServer,
+  trickle,
   type LoopbackServer,
   type ReceivedRequest,
   type Responder,
@@ -353,21 +354,22 @@ describe("Qimen ERP client", () => {
     name: string;
     code: string;
     ispCode: IspHttpCode;
-    errno: string;
+    /** The error's context besides endpoint and attempt. */
+    context: Readonly<Record<string, unknown>>;
     start: () => Promise<{ endpoint: string; overrides?: Partial<QimenClientOptions> }>;
   }[] = [
     {
       name: "a refused connection",
       code: "QIMEN_CONNECTION_REFUSED",
       ispCode: "isp.http-connection-refuse",
-      errno: "ECONNREFUSED",
+      context: { errno: "ECONNREFUSED" },
       start: async () => ({ endpoint: await deadEndpoint() }),
     },
     {
       name: "a connect timeout",
       code: "QIMEN_CONNECT_TIMEOUT",
       ispCode: "isp.http-connection-timeout",
-      errno: "UND_ERR_CONNECT_TIMEOUT",
+      context: { errno: "UND_ERR_CONNECT_TIMEOUT" },
       // Only loopback traffic is allowed, so the connection hangs in a name lookup that never
       // answers, inside undici's real connector and its real connect timeout.
       start: () => {
@@ -379,35 +381,43 @@ describe("Qimen ERP client", () => {
       name: "a read timeout",
       code: "QIMEN_READ_TIMEOUT",
       ispCode: "isp.http-read-timeout",
-      errno: "UND_ERR_HEADERS_TIMEOUT",
+      context: { readTimeoutMs: 50 },
       start: async () => ({ endpoint: (await serve(neverAnswer)).endpoint, overrides: { readTimeoutMs: 50 } }),
     },
     {
       name: "a closed connection",
       code: "QIMEN_CONNECTION_CLOSED",
       ispCode: "isp.http-closed",
-      errno: "UND_ERR_SOCKET",
+      context: { errno: "UND_ERR_SOCKET" },
       start: async () => ({ endpoint: (await serve(dropConnection)).endpoint }),
     },
     {
       name: "a body that stalls half-way",
       code: "QIMEN_READ_TIMEOUT",
       ispCode: "isp.http-read-timeout",
-      errno: "UND_ERR_BODY_TIMEOUT",
+      context: { readTimeoutMs: 50 },
       start: async () => ({ endpoint: (await serve(stallMidBody)).endpoint, overrides: { readTimeoutMs: 50 } }),
+    },
+    {
+      name: "an answer that trickles in past the read timeout, however short each gap",
+      code: "QIMEN_READ_TIMEOUT",
+      ispCode: "isp.http-read-timeout",
+      context: { readTimeoutMs: 300 },
+      // One byte per 20 ms: the whole answer takes seconds, every gap far less than the timeout.
+      start: async () => ({ endpoint: (await serve(trickle(SUCCESS, 1))).endpoint, overrides: { readTimeoutMs: 300 } }),
     },
     {
       name: "an answer that is not HTTP (an SSH daemon on the port)",
       code: "QIMEN_CONNECTION_CLOSED",
       ispCode: "isp.http-closed",
-      errno: "HTTPParserError",
+      context: { errno: "HTTPParserError" },
       start: async () => ({ endpoint: await serveOddly(() => startRawServer(SSH_BANNER)) }),
     },
     {
       name: "a TLS handshake with a certificate nobody trusts",
       code: "QIMEN_CONNECTION_REFUSED",
       ispCode: "isp.http-connection-refuse",
-      errno: "DEPTH_ZERO_SELF_SIGNED_CERT",
+      context: { errno: "DEPTH_ZERO_SELF_SIGNED_CERT" },
       start: async () => {
         const credentials = await untrustedCertificate();
         return { endpoint: await serveOddly(() => startUntrustedTlsServer(credentials)) };
@@ -417,7 +427,7 @@ describe("Qimen ERP client", () => {
       name: "a TLS handshake with a plain-HTTP server",
       code: "QIMEN_CONNECTION_REFUSED",
       ispCode: "isp.http-connection-refuse",
-      errno: "ERR_SSL_WRONG_VERSION_NUMBER",
+      context: { errno: "ERR_SSL_WRONG_VERSION_NUMBER" },
       start: async () => ({ endpoint: (await serve(neverAnswer)).endpoint.replace(/^http:/, "https:") }),
     },
   ];
@@ -430,7 +440,7 @@ describe("Qimen ERP client", () => {
   }
 
   describe("transport failures", () => {
-    for (const { name, code, ispCode, errno, start } of transportCases) {
+    for (const { name, code, ispCode, context, start } of transportCases) {
       it(`rejects ${name} as ${code}, ${ispCode}, ${ISP_HTTP_OUTCOMES[ispCode]}`, async () => {
         const { endpoint, error } = await transportFailure(start);
         expect(outline(error)).to.deep.equal({
@@ -438,10 +448,18 @@ describe("Qimen ERP client", () => {
           code,
           ispCode,
           delivery: ISP_HTTP_OUTCOMES[ispCode],
-          context: { endpoint, attempt: 1, errno },
+          context: { endpoint, attempt: 1, ...context },
         });
       });
     }
+
+    it("takes an answer that trickles in within the read timeout", async () => {
+      const { outcome } = await cancelAgainst(trickle(SUCCESS, 8), { readTimeoutMs: 10_000 });
+      expect(await outcome).to.deep.equal({
+        ok: true,
+        response: { flag: "success", code: "0", message: "ok", source: "wms" },
+      });
+    });
   });
 
   describe("secrets", () => {

@@ -86,6 +86,26 @@ export const stallMidBody: Responder = (_received, response) => {
   response.write('<?xml version="1.0" encoding="utf-8"?><response><flag>succ');
 };
 
+/**
+ * Sends the status, the headers and then the body `bytesPerTick` bytes at a time, 20 ms apart:
+ * no gap is long, but the whole answer can take far longer than any one gap.
+ */
+export function trickle(body: string, bytesPerTick: number): Responder {
+  return (_received, response) => {
+    const bytes = Buffer.from(body, "utf8");
+    response.writeHead(200, { "content-type": "text/xml;charset=utf-8", "content-length": bytes.length });
+    let sent = 0;
+    const ticker = setInterval(() => {
+      response.write(bytes.subarray(sent, sent + bytesPerTick));
+      sent += bytesPerTick;
+      if (sent < bytes.length) return;
+      clearInterval(ticker);
+      response.end();
+    }, 20);
+    response.on("close", () => clearInterval(ticker));
+  };
+}
+
 /** Drops the connection after reading the request, without a byte of answer. */
 export const dropConnection: Responder = (_received, response) => {
   response.socket?.destroy();

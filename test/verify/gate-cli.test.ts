@@ -8,7 +8,11 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import type { CliIo } from "../../src/cli/command.js";
 import { run } from "../../src/cli/main.js";
 import { createSandboxWms, SANDBOX_APP_KEY, SANDBOX_SECRET, type SandboxWmsOptions } from "../../src/wms/sandbox.js";
-import { runCli } from "../support/fake-io.js";
+import type { VerificationReport } from "../../provider-verify/results.js";
+import { computeSign } from "../../src/protocol/signing.js";
+import { writeXmlDocument } from "../../src/protocol/xml-writer.js";
+import { runCli, type CliOutcome } from "../support/fake-io.js";
+import { everySpelling } from "../support/spellings.js";
 import { deadEndpoint, neverAnswer, startLoopbackServer } from "../support/loopback-server.js";
 import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
 import { DESCRIPTIONS, writeContractSubset } from "./fixtures.js";
@@ -43,6 +47,12 @@ function verifyArgs(
     ...["--contracts", target.contract ?? COMMITTED_CONTRACT],
     ...more,
   ];
+}
+
+/** What a run printed and the report files it wrote, as one text to search for what must never show. */
+async function everythingShown(result: CliOutcome, ...files: string[]): Promise<string> {
+  const written = await Promise.all(files.map((file) => readFile(file, "utf8")));
+  return [result.stdout, result.stderr, ...written].join("\n");
 }
 
 /** A sandbox WMS on a loopback port whose request log the test reads. */
@@ -382,7 +392,7 @@ describe("qimen-pact verify (end to end)", () => {
           /^ {6}state "[^"]+": state-change URL http:\/\/127\.0\.0\.1:\d+\/pact\/provider-states unreachable: .*ECONNREFUSED/gm,
         ),
       ).to.have.length(7);
-      const everything = [result.stdout, result.stderr, await readFile(json, "utf8")].join("\n");
+      const everything = await everythingShown(result, json);
       expect([password, token].filter((credential) => everything.includes(credential))).to.deep.equal([]);
       expect(sandbox.log).to.deep.equal([]);
     } finally {
@@ -426,18 +436,85 @@ describe("qimen-pact verify (end to end)", () => {
       expect(result.exitCode).to.equal(1);
       expect(signsSent).to.have.length(2);
       expect(teardownsEchoed).to.deep.equal([`token=${token}`, `token=${token}`]);
-      const everything = [
-        result.stdout,
-        result.stderr,
-        await readFile(junit, "utf8"),
-        await readFile(json, "utf8"),
-      ].join("\n");
+      const everything = await everythingShown(result, junit, json);
       expect(everything).to.include("sign=<redacted>");
       expect(everything).to.match(
         /http:\/\/127\.0\.0\.1:\d+\/pact\/provider-states answered HTTP 500: cannot tear down/,
       );
       const shown = [secret, password, token, ...signsSent].filter((value) => everything.includes(value));
       expect(shown).to.deep.equal([]);
+    } finally {
+      await echoing.close();
+    }
+  });
+
+  it("never shows the secret or a sign in any spelling the WMS echoes them, nor the right sign of the bad-signature call", async () => {
+    const secret = `Canary&<${randomBytes(16).toString("hex")}>`;
+    const signs: string[] = [];
+    const echoing = await startVariant({
+      name: "echoes the secret and the signs, spelled otherwise",
+      sandbox: { credentials: { "canary-app": secret } },
+      alterAnswer: (_answer, call) => {
+        const query = [...new URLSearchParams(call.search)];
+        const params = query.filter(([key]) => key !== "sign");
+        const sent = query.find(([key]) => key === "sign")?.[1] ?? "";
+        const right = computeSign({ params, body: call.body, secret });
+        signs.push(sent, right);
+        const echoed = [...everySpelling([secret]), sent.toLowerCase(), right, right.toLowerCase()].join(" ");
+        return xmlAnswer(writeXmlDocument("response", { flag: "failure", code: "-1", message: echoed }));
+      },
+    });
+    try {
+      const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW, DESCRIPTIONS.WRONG_SIGN]);
+      const [junit, json] = [join(dir, "verify.xml"), join(dir, "verify.json")];
+      const result = await runCli(
+        verifyArgs(
+          { provider: echoing.qimenUrl.href, states: echoing.stateChangeUrl.href, contract },
+          ...["--app-key", "canary-app", "--junit", junit, "--json", json],
+        ),
+        { QIMEN_SECRET: secret },
+      );
+      expect({
+        exitCode: result.exitCode,
+        calls: signs.length / 2,
+        badSignDiffers: signs[2] !== signs[3],
+      }).to.deep.equal({ exitCode: 1, calls: 2, badSignDiffers: true });
+      const everything = await everythingShown(result, junit, json);
+      expect(everything).to.include("<redacted>");
+      expect(everySpelling([secret, ...signs]).filter((spelling) => everything.includes(spelling))).to.deep.equal([]);
+    } finally {
+      await echoing.close();
+    }
+  });
+
+  it("warns once about a one-character secret and masks it only where it stands alone", async () => {
+    const echoing = await startVariant({
+      name: "echoes a one-character secret beside words holding its letter",
+      sandbox: { credentials: { "short-app": "k" } },
+      alterAnswer: () => xmlAnswer(writeXmlDocument("response", { flag: "failure", code: "-1", message: "kept k" })),
+    });
+    try {
+      const contract = await writeContractSubset(dir, [DESCRIPTIONS.NEW]);
+      const json = join(dir, "verify.json");
+      const result = await runCli(
+        verifyArgs(
+          { provider: echoing.qimenUrl.href, states: echoing.stateChangeUrl.href, contract },
+          ...["--app-key", "short-app", "--json", json],
+        ),
+        { QIMEN_SECRET: "k" },
+      );
+      const report = JSON.parse(await readFile(json, "utf8")) as VerificationReport;
+      expect({
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+        client: report.interactions[0]?.client,
+      }).to.deep.equal({
+        exitCode: 1,
+        stderr:
+          "qimen-pact verify: warning: the secret is only 1 character long, so it cannot be told apart from text: " +
+          "it is masked only where it stands alone, and may show inside words the WMS sends\n",
+        client: { accepts: true, flag: "failure", code: "-1", message: "kept <redacted>" },
+      });
     } finally {
       await echoing.close();
     }

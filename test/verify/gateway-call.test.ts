@@ -112,6 +112,15 @@ describe("verify: delivering a contract's call as the Qimen gateway does", () =>
     }).to.deep.equal({ shape: true, verifies: false, sameParams: true });
   });
 
+  it("names every sign it computed as sensitive: the one sent, and for a bad signature also the right one", () => {
+    const good = deliver();
+    const bad = deliver({}, CONTRACT_SEARCH, true);
+    expect({ good: good.signs, bad: bad.signs }).to.deep.equal({
+      good: [good.sign],
+      bad: [bad.sign, good.sign],
+    });
+  });
+
   it("refuses a contract whose sign_method no gateway signs with", () => {
     let error: unknown;
     try {

@@ -24,6 +24,8 @@ export interface CallContext {
   readonly search: string;
   /** The call's HTTP headers, as received. */
   readonly headers: IncomingHttpHeaders;
+  /** The call's body, as received. */
+  readonly body: Buffer;
 }
 
 /** What a variant knows about a state-change call it answers. */
@@ -125,6 +127,7 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
       orderStatus: statusByOrder.get(orderCode),
       search: url.search.slice(1),
       headers: incoming.headers,
+      body,
     };
     const fault = variant.fault?.(context);
     return {
