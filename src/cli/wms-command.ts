@@ -1,3 +1,4 @@
+import { OptionError } from "../protocol/errors.js";
 import { ORDER_STATUS_NAMES } from "../wms/order-store.js";
 import { PROVIDER_STATES_PATH } from "../wms/provider-states.js";
 import { ORDER_CODE_SCAN_BYTES } from "../wms/qimen-call.js";
@@ -27,6 +28,14 @@ export const LISTENING_PREFIX = "qimen sandbox WMS listening on ";
 export const SHUTTING_DOWN_PREFIX = "qimen sandbox WMS shutting down: ";
 
 const DEFAULT_WINDOW_MINUTES = DEFAULT_TIMESTAMP_WINDOW_MS / 60_000;
+/** The flag that sets each sandbox option. */
+const FLAGS: ReadonlyMap<string, string> = new Map([
+  ["path", "--path"],
+  ["credentials", "--app-key/--secret"],
+  ["customerId", "--customer-id"],
+  ["timestampWindowMs", "--timestamp-window-minutes"],
+  ["port", "--port"],
+]);
 
 const help = `Usage: qimen-pact wms [--host 127.0.0.1] [--port 0] [--path ${DEFAULT_QIMEN_PATH}] [--app-key K --secret S]
                       [--customer-id C] [--timestamp-window-minutes N] [--insecure-skip-signature-check]
@@ -127,10 +136,9 @@ export const wmsCommand: Command = {
         ...(customerId === undefined ? {} : { customerId }),
       });
     } catch (error) {
-      // Every other option is checked above; what is left is the path. Anything but the option
-      // checks' TypeError is a bug, no usage error.
-      if (!(error instanceof TypeError)) throw error;
-      throw new UsageError(`--path: ${error.message}`);
+      // The sandbox checks every option; its OptionError names the option, said here as the flag.
+      if (!(error instanceof OptionError)) throw error;
+      throw new UsageError(`${FLAGS.get(error.option) ?? error.option}: ${error.message}`, { cause: error });
     }
     let urls;
     try {

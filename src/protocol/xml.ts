@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator, type EntityDecoderOptions } from "fast-xml-parser";
-import { QimenError } from "./errors.js";
+import { OptionError, QimenError } from "./errors.js";
 
 /** A parsed element: its child elements in document order and its own decoded text. */
 export interface XmlElement {
@@ -92,13 +92,18 @@ function unicodeName(codePoint: number): string {
  */
 export const RESERVED_ELEMENT_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
-function checkLimits(limits: XmlLimits): void {
+/**
+ * `limits` when every limit is one the decoder supports, else an OptionError naming the limit as
+ * `${option}.maxBytes` or `${option}.maxDepth`: the one check for everyone who takes XmlLimits.
+ */
+export function checkXmlLimits(limits: XmlLimits, option = "XmlLimits"): XmlLimits {
   if (!Number.isSafeInteger(limits.maxBytes) || limits.maxBytes < 1) {
-    throw new RangeError(`XmlLimits.maxBytes must be a positive integer, got ${limits.maxBytes}`);
+    throw new OptionError(`${option}.maxBytes`, "a positive integer", limits.maxBytes);
   }
   if (!Number.isSafeInteger(limits.maxDepth) || limits.maxDepth < 1 || limits.maxDepth > MAX_XML_DEPTH) {
-    throw new RangeError(`XmlLimits.maxDepth must be an integer from 1 to ${MAX_XML_DEPTH}, got ${limits.maxDepth}`);
+    throw new OptionError(`${option}.maxDepth`, `an integer from 1 to ${MAX_XML_DEPTH}`, limits.maxDepth);
   }
+  return limits;
 }
 
 const TEXT = "#text";
@@ -397,10 +402,10 @@ function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
  * Parses an untrusted XML document into a tree. Rejects, with a QimenError naming the problem,
  * anything that is not one well-formed element tree within the limits; never throws anything else
  * for any input. Limits outside 1..MAX_XML_DEPTH levels or below one byte are a programmer mistake:
- * RangeError.
+ * OptionError (a RangeError).
  */
 export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
-  checkLimits(limits);
+  checkXmlLimits(limits);
   const text = toText(input, limits);
   const rootStart = plainRootStart(text);
   // Found here once; only a document that has one pays for the walk naming its element.

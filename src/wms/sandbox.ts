@@ -4,7 +4,8 @@ import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { encodeResponse } from "../protocol/response-codec.js";
 import { QIMEN_CONTENT_TYPE } from "../protocol/system-params.js";
-import { DEFAULT_XML_LIMITS, type XmlLimits } from "../protocol/xml.js";
+import { OptionError } from "../protocol/errors.js";
+import { checkXmlLimits, DEFAULT_XML_LIMITS, type XmlLimits } from "../protocol/xml.js";
 import { readBody, type BodyReadResult } from "./body-reader.js";
 import { formatLogLine, xmlSafeText, type LogFields } from "./log-line.js";
 import { OrderStore } from "./order-store.js";
@@ -50,8 +51,8 @@ export interface SandboxWmsOptions {
    * Callers that turn it off must show INSECURE_WARNING to the user; each call's log line says `sign=unchecked`.
    */
   readonly verifySignatures?: boolean;
-  /** Body size and nesting limits. Default DEFAULT_XML_LIMITS. */
-  readonly xmlLimits?: XmlLimits;
+  /** Body size and nesting limits; a limit left out keeps its DEFAULT_XML_LIMITS value. */
+  readonly xmlLimits?: Partial<XmlLimits>;
   /** The documents served. Default: a new, empty store. */
   readonly store?: OrderStore;
   /**
@@ -84,18 +85,25 @@ export interface SandboxWms {
   inFlightCalls(): number;
 }
 
-/** A sandbox Qimen WMS serving order.cancel and Pact provider states. Nothing happens until listen(). */
+/**
+ * A sandbox Qimen WMS serving order.cancel and Pact provider states. Nothing happens until listen().
+ * Every option is checked here, once: one the sandbox cannot honour is an OptionError naming it.
+ */
 export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
   const path = checkPath(options.path ?? DEFAULT_QIMEN_PATH);
   const verifySignatures = options.verifySignatures ?? true;
   const policy: QimenCallPolicy = {
     credentials: checkCredentials(options.credentials ?? { [SANDBOX_APP_KEY]: SANDBOX_SECRET }),
-    customerId: options.customerId,
+    customerId: checkCustomerId(options.customerId),
     verifySignatures,
     timestampWindowMs: checkDuration("timestampWindowMs", options.timestampWindowMs ?? DEFAULT_TIMESTAMP_WINDOW_MS),
-    xmlLimits: checkLimits(options.xmlLimits ?? DEFAULT_XML_LIMITS),
+    xmlLimits: checkXmlLimits({ ...DEFAULT_XML_LIMITS, ...options.xmlLimits }, "xmlLimits"),
   };
-  const drainTimeoutMs = checkDuration("drainTimeoutMs", options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+  const drainTimeoutMs = checkDuration(
+    "drainTimeoutMs",
+    options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    MAX_TIMER_MS,
+  );
   const now = options.now ?? (() => new Date());
   const log = (line: string): void => {
     try {
@@ -272,7 +280,7 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     store,
     async listen({ host = "127.0.0.1", port = 0 } = {}) {
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new RangeError(`port must be an integer from 0 to 65535 (0 picks a free port), got ${port}`);
+        throw new OptionError("port", "an integer from 0 to 65535 (0 picks a free port)", port);
       }
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -325,9 +333,11 @@ function clientErrorAnswer(error: NodeJS.ErrnoException): string {
 }
 
 function checkPath(path: string): string {
-  if (!/^\/[^?#\s]*$/.test(path) || path === PROVIDER_STATES_PATH) {
-    throw new TypeError(
-      `path must start with "/" and hold no "?", "#" or spaces, and not be ${PROVIDER_STATES_PATH}; got ${JSON.stringify(path)}`,
+  if (typeof path !== "string" || !/^\/[^?#\s]*$/.test(path) || path === PROVIDER_STATES_PATH) {
+    throw new OptionError(
+      "path",
+      `a URL path: "/" first, no "?", "#" or spaces, and not ${PROVIDER_STATES_PATH}`,
+      path,
     );
   }
   return path;
@@ -339,21 +349,27 @@ function checkCredentials(credentials: Readonly<Record<string, string>>): Readon
     entries.length === 0 ||
     entries.some(([appKey, secret]) => appKey === "" || typeof secret !== "string" || secret === "")
   ) {
-    throw new TypeError("credentials must map at least one non-empty app_key to a non-empty secret");
+    // The value itself holds secrets: never quoted.
+    throw new OptionError("credentials", "a map of at least one non-empty app_key to a non-empty secret", {});
   }
   return new Map(entries);
 }
 
-function checkDuration(name: string, milliseconds: number): number {
-  if (!Number.isFinite(milliseconds) || milliseconds <= 0) {
-    throw new RangeError(`${name} must be a positive number of milliseconds, got ${milliseconds}`);
+function checkCustomerId(customerId: string | undefined): string | undefined {
+  if (customerId !== undefined && (typeof customerId !== "string" || customerId === "")) {
+    throw new OptionError("customerId", "a non-empty string, or left out to serve any customerId", customerId);
   }
-  return milliseconds;
+  return customerId;
 }
 
-function checkLimits(limits: XmlLimits): XmlLimits {
-  if (![limits.maxBytes, limits.maxDepth].every((limit) => Number.isInteger(limit) && limit > 0)) {
-    throw new RangeError(`xmlLimits.maxBytes and maxDepth must be positive integers, got ${JSON.stringify(limits)}`);
+/** Node's longest timer: a longer drain deadline would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A positive number of milliseconds, at most `max` when it is used as a timer. */
+function checkDuration(name: string, milliseconds: number, max = Number.MAX_VALUE): number {
+  if (typeof milliseconds !== "number" || !(milliseconds > 0 && milliseconds <= max)) {
+    const expected = `a positive number of milliseconds${max === Number.MAX_VALUE ? "" : `, at most ${max}`}`;
+    throw new OptionError(name, expected, milliseconds);
   }
-  return limits;
+  return milliseconds;
 }

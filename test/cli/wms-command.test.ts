@@ -233,7 +233,7 @@ describe("qimen-pact wms", () => {
       message: "--app-key and --secret go together: missing --app-key (or set QIMEN_APP_KEY)",
     },
     { args: ["--customer-id", ""], message: "--customer-id must not be empty" },
-    { args: ["--path", "qimen"], message: '--path: path must start with "/"' },
+    { args: ["--path", "qimen"], message: '--path: path must be a URL path: "/" first' },
     { args: ["--colour"], message: "Unknown option '--colour'" },
   ];
   for (const { args, env, message } of usageErrors) {
