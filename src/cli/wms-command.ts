@@ -1,4 +1,5 @@
 import { OptionError } from "../protocol/errors.js";
+import { DEFAULT_XML_LIMITS } from "../protocol/xml.js";
 import { ORDER_STATUS_NAMES } from "../wms/order-store.js";
 import { PROVIDER_STATES_PATH } from "../wms/provider-states.js";
 import { ORDER_CODE_SCAN_BYTES } from "../wms/qimen-call.js";
@@ -10,6 +11,7 @@ import {
   SANDBOX_APP_KEY,
   SANDBOX_SECRET,
   type SandboxWms,
+  UPLOAD_DISCARD_BYTES,
 } from "../wms/sandbox.js";
 import {
   APP_KEY_ENV,
@@ -74,6 +76,11 @@ Qimen calls: POST <path>?method=...&timestamp=...&app_key=...&sign=... with the 
   method order.cancel or taobao.qimen.order.cancel; answers HTTP 200, text/xml;charset=utf-8,
   <response><flag>success|failure</flag><code>...</code><message>...</message></response>,
   code 0 on success, a distinct code per failure cause (sign-check-failure for a bad sign).
+  A param with an empty value (partner_id=) is accepted signed either way: with it, as Alibaba's
+  receiver helper (SpiUtils) signs, or without it, as the SDK's sender signs.
+  Bodies over ${DEFAULT_XML_LIMITS.maxBytes / 1024} KiB answer xml-too-large. So that the sender sees that answer, the rest
+  of its upload is read and discarded, up to ${UPLOAD_DISCARD_BYTES / 1024 / 1024} MiB past the limit, before the sandbox answers
+  and closes the connection; past those ${UPLOAD_DISCARD_BYTES / 1024 / 1024} MiB it stops reading and cuts the connection.
 
 Provider states (Pact's protocol): POST ${PROVIDER_STATES_PATH} with
   {"state": "...", "params": {...}, "action": "setup" | "teardown"}; GET lists the states.

@@ -266,6 +266,9 @@ describe("qimen-pact wms", () => {
       "still names its orderCode",
       "body's first 4 KiB",
       `${SHUTTING_DOWN_PREFIX}draining N calls`,
+      "over 256 KiB answer xml-too-large",
+      "up to 64 MiB past the limit",
+      "empty value (partner_id=) is accepted signed either way",
     ]) {
       expect(result.stdout).to.include(text);
     }
