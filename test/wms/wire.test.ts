@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { request as httpRequest, type IncomingMessage } from "node:http";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { request } from "undici";
 import { UPLOAD_DISCARD_BYTES } from "../../src/wms/sandbox.js";
 import {
@@ -14,47 +14,17 @@ import {
   type QimenReply,
   type RunningSandbox,
 } from "./harness.js";
+import { answersIn, exchange, rawSocket } from "../support/raw-http.js";
 
 const SEARCH = toSearch(signedParams({ body: BODY }));
 const BODY_BYTES = Buffer.byteLength(BODY);
 
-/** A raw connection to the sandbox, and when it is closed: errors (a reset, EPIPE) only end it. */
-function rawSocket(sandbox: RunningSandbox): { socket: Socket; closed: Promise<void> } {
-  const socket = connect(Number(sandbox.qimenUrl.port), "127.0.0.1");
-  socket.on("error", () => undefined);
-  return { socket, closed: new Promise((resolve) => socket.once("close", () => resolve())) };
-}
-
-/** Writes `bytes` on a fresh connection and resolves with everything the sandbox sent before closing it. */
-async function exchange(sandbox: RunningSandbox, bytes: string): Promise<string> {
-  const { socket, closed } = rawSocket(sandbox);
-  const received: Buffer[] = [];
-  socket.on("data", (chunk: Buffer) => received.push(chunk));
-  socket.write(bytes);
-  await closed;
-  return Buffer.concat(received).toString("utf8");
-}
+const port = (sandbox: RunningSandbox): number => Number(sandbox.qimenUrl.port);
 
 /** A signed cancel as raw HTTP; `closing` asks the sandbox to close the connection after answering. */
 const cancelRequest = (target: string, closing = false): string =>
   `POST ${target} HTTP/1.1\r\nHost: sandbox\r\nContent-Type: text/xml;charset=utf-8\r\n` +
   `${closing ? "Connection: close\r\n" : ""}Content-Length: ${BODY_BYTES}\r\n\r\n${BODY}`;
-
-/** The answers in a raw HTTP/1.1 byte stream: status line and body of each, in order. */
-function answersIn(stream: string): { status: string; body: string }[] {
-  const answers: { status: string; body: string }[] = [];
-  let rest = stream;
-  while (rest.startsWith("HTTP/1.1 ")) {
-    const headEnd = rest.indexOf("\r\n\r\n");
-    const head = rest.slice(0, headEnd);
-    const length = Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1] ?? 0);
-    const bodyStart = headEnd + 4;
-    answers.push({ status: head.slice(0, head.indexOf("\r\n")), body: rest.slice(bodyStart, bodyStart + length) });
-    rest = rest.slice(bodyStart + length);
-  }
-  expect(rest, "bytes after the last answer").to.equal("");
-  return answers;
-}
 
 describe("sandbox WMS on the wire", function () {
   // Each upload is a few MB over loopback; one that runs into this has hung.
@@ -74,7 +44,7 @@ describe("sandbox WMS on the wire", function () {
     ];
     for (const { name, target } of targets) {
       it(`cancels through a request line in ${name}`, async () => {
-        const [answer, ...others] = answersIn(await exchange(sandbox, cancelRequest(target(sandbox), true)));
+        const [answer, ...others] = answersIn(await exchange(port(sandbox), cancelRequest(target(sandbox), true)));
         expect({ status: answer?.status, reply: toReply(answer?.body ?? ""), others }).to.deep.equal({
           status: "HTTP/1.1 200 OK",
           reply: CANCELLED,
@@ -99,7 +69,7 @@ describe("sandbox WMS on the wire", function () {
     });
 
     it("takes //qimen for a path, not for a host named qimen: 404", async () => {
-      const [answer] = answersIn(await exchange(sandbox, cancelRequest(`//qimen?${SEARCH}`, true)));
+      const [answer] = answersIn(await exchange(port(sandbox), cancelRequest(`//qimen?${SEARCH}`, true)));
       expect(answer?.status).to.equal("HTTP/1.1 404 Not Found");
       expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
     });
@@ -107,7 +77,7 @@ describe("sandbox WMS on the wire", function () {
 
   describe("bytes that are not HTTP after a call", () => {
     it("delivers the answer of a cancel followed by junk on the same connection, then refuses the junk", async () => {
-      const stream = await exchange(sandbox, `${cancelRequest(`/qimen?${SEARCH}`)}\x00\x01junk\r\n\r\n`);
+      const stream = await exchange(port(sandbox), `${cancelRequest(`/qimen?${SEARCH}`)}\x00\x01junk\r\n\r\n`);
       const [answer, refusal, ...others] = answersIn(stream);
       expect({
         answer: answer?.status,
@@ -124,13 +94,16 @@ describe("sandbox WMS on the wire", function () {
     });
 
     it("refuses junk on a connection without a call in flight with 400 at once (the harmless twin)", async () => {
-      expect(answersIn(await exchange(sandbox, "\x00\x01junk\r\n\r\n")).map(({ status }) => status)).to.deep.equal([
-        "HTTP/1.1 400 Bad Request",
-      ]);
+      expect(
+        answersIn(await exchange(port(sandbox), "\x00\x01junk\r\n\r\n")).map(({ status }) => status),
+      ).to.deep.equal(["HTTP/1.1 400 Bad Request"]);
     });
 
     it("answers headers over Node's limit with 431", async () => {
-      const stream = await exchange(sandbox, `POST /qimen HTTP/1.1\r\nHost: a\r\nX-Big: ${"x".repeat(20_000)}\r\n\r\n`);
+      const stream = await exchange(
+        port(sandbox),
+        `POST /qimen HTTP/1.1\r\nHost: a\r\nX-Big: ${"x".repeat(20_000)}\r\n\r\n`,
+      );
       expect(answersIn(stream).map(({ status }) => status)).to.deep.equal([
         "HTTP/1.1 431 Request Header Fields Too Large",
       ]);
@@ -194,7 +167,7 @@ describe("sandbox WMS on the wire", function () {
 
     it(`past ${UPLOAD_DISCARD_BYTES / 1024 / 1024} MiB the connection is cut, and the sandbox serves on`, async () => {
       const sockets = serverSockets();
-      const { socket, closed } = rawSocket(sandbox);
+      const { socket, closed } = rawSocket(port(sandbox));
       const declared = UPLOAD_DISCARD_BYTES * 2;
       socket.write(`POST /qimen?${SEARCH} HTTP/1.1\r\nHost: a\r\nContent-Length: ${declared}\r\n\r\n`);
       const chunk = Buffer.alloc(1024 * 1024, "<");
