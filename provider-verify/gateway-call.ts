@@ -52,16 +52,17 @@ export function toGatewayCall(
   settings: GatewaySettings,
   options: { readonly now: Date; readonly badSignature: boolean },
 ): GatewayCall {
-  const replacements: Readonly<Record<string, string | undefined>> = {
-    timestamp: formatBeijingTimestamp(options.now),
-    app_key: settings.appKey,
-    customerId: settings.customerId,
-  };
+  // A Map: a contract's `constructor=x` param must be kept as written, not replaced by Object's own.
+  const replacements: ReadonlyMap<string, string | undefined> = new Map([
+    ["timestamp", formatBeijingTimestamp(options.now)],
+    ["app_key", settings.appKey],
+    ["customerId", settings.customerId],
+  ]);
   const params = [...new URLSearchParams(call.search)]
     .filter(([key]) => key !== "sign")
     .map(([key, value]): [string, string] => {
       if (key === "method" && ORDER_CANCEL_NAMES.has(value)) return [key, ORDER_CANCEL_METHOD[settings.methodName]];
-      return [key, replacements[key] ?? value];
+      return [key, replacements.get(key) ?? value];
     })
     .filter(([, value]) => value !== "");
   const signMethod = params.find(([key]) => key === "sign_method")?.[1] ?? "md5";

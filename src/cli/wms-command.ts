@@ -1,3 +1,5 @@
+import { OptionError } from "../protocol/errors.js";
+import { DEFAULT_XML_LIMITS } from "../protocol/xml.js";
 import { ORDER_STATUS_NAMES } from "../wms/order-store.js";
 import { PROVIDER_STATES_PATH } from "../wms/provider-states.js";
 import { ORDER_CODE_SCAN_BYTES } from "../wms/qimen-call.js";
@@ -9,6 +11,7 @@ import {
   SANDBOX_APP_KEY,
   SANDBOX_SECRET,
   type SandboxWms,
+  UPLOAD_DISCARD_BYTES,
 } from "../wms/sandbox.js";
 import {
   APP_KEY_ENV,
@@ -27,6 +30,14 @@ export const LISTENING_PREFIX = "qimen sandbox WMS listening on ";
 export const SHUTTING_DOWN_PREFIX = "qimen sandbox WMS shutting down: ";
 
 const DEFAULT_WINDOW_MINUTES = DEFAULT_TIMESTAMP_WINDOW_MS / 60_000;
+/** The flag that sets each sandbox option. */
+const FLAGS: ReadonlyMap<string, string> = new Map([
+  ["path", "--path"],
+  ["credentials", "--app-key/--secret"],
+  ["customerId", "--customer-id"],
+  ["timestampWindowMs", "--timestamp-window-minutes"],
+  ["port", "--port"],
+]);
 
 const help = `Usage: qimen-pact wms [--host 127.0.0.1] [--port 0] [--path ${DEFAULT_QIMEN_PATH}] [--app-key K --secret S]
                       [--customer-id C] [--timestamp-window-minutes N] [--insecure-skip-signature-check]
@@ -65,6 +76,11 @@ Qimen calls: POST <path>?method=...&timestamp=...&app_key=...&sign=... with the 
   method order.cancel or taobao.qimen.order.cancel; answers HTTP 200, text/xml;charset=utf-8,
   <response><flag>success|failure</flag><code>...</code><message>...</message></response>,
   code 0 on success, a distinct code per failure cause (sign-check-failure for a bad sign).
+  A param with an empty value (partner_id=) is accepted signed either way: with it, as Alibaba's
+  receiver helper (SpiUtils) signs, or without it, as the SDK's sender signs.
+  Bodies over ${DEFAULT_XML_LIMITS.maxBytes / 1024} KiB answer xml-too-large. So that the sender sees that answer, the rest
+  of its upload is read and discarded, up to ${UPLOAD_DISCARD_BYTES / 1024 / 1024} MiB past the limit, before the sandbox answers
+  and closes the connection; past those ${UPLOAD_DISCARD_BYTES / 1024 / 1024} MiB it stops reading and cuts the connection.
 
 Provider states (Pact's protocol): POST ${PROVIDER_STATES_PATH} with
   {"state": "...", "params": {...}, "action": "setup" | "teardown"}; GET lists the states.
@@ -127,10 +143,9 @@ export const wmsCommand: Command = {
         ...(customerId === undefined ? {} : { customerId }),
       });
     } catch (error) {
-      // Every other option is checked above; what is left is the path. Anything but the option
-      // checks' TypeError is a bug, no usage error.
-      if (!(error instanceof TypeError)) throw error;
-      throw new UsageError(`--path: ${error.message}`);
+      // The sandbox checks every option; its OptionError names the option, said here as the flag.
+      if (!(error instanceof OptionError)) throw error;
+      throw new UsageError(`${FLAGS.get(error.option) ?? error.option}: ${error.message}`, { cause: error });
     }
     let urls;
     try {

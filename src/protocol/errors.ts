@@ -48,3 +48,26 @@ export class QimenError extends Error {
 export function isQimenError(value: unknown, code?: QimenErrorCode): value is QimenError {
   return value instanceof QimenError && (code === undefined || value.code === code);
 }
+
+/**
+ * An option outside what it supports, found when the option is given (at construction), never on
+ * first use. A RangeError, as programmer mistakes are; `option` names it as the caller spelt it
+ * (`xmlLimits.maxDepth`), so a CLI can name its own flag instead.
+ */
+export class OptionError extends RangeError {
+  override readonly name = "OptionError";
+  readonly code = "QIMEN_OPTION_INVALID";
+  readonly option: string;
+
+  constructor(option: string, expected: string, actual: unknown) {
+    super(`${option} must be ${expected}, got ${describeOption(actual)}`);
+    this.option = option;
+  }
+}
+
+/** An option's value as a message shows it: short, whatever the caller passed. */
+function describeOption(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
+  return typeof value === "function" || typeof value === "symbol" ? `a ${typeof value}` : String(value);
+}

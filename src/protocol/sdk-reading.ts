@@ -1,7 +1,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { charsetParameter } from "./content-type.js";
 import { isQimenError } from "./errors.js";
-import { parseXml } from "./xml.js";
+import { parseXml, XML_ENTITIES } from "./xml.js";
 
 /*
  * How the official Alibaba Qimen Java SDK (DefaultQimenClient), which most ERPs run, reads a WMS's
@@ -172,12 +172,10 @@ function textOf(nodes: readonly Node[]): string {
     .join("");
 }
 
-const NAMED: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
-
 function decodeEntities(raw: string): string {
   return raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (match, name: string) => {
     if (name.startsWith("#x")) return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
     if (name.startsWith("#")) return String.fromCodePoint(Number.parseInt(name.slice(1), 10));
-    return NAMED[name] ?? match;
+    return XML_ENTITIES.get(name) ?? match;
   });
 }

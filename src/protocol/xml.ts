@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator, type EntityDecoderOptions } from "fast-xml-parser";
-import { QimenError } from "./errors.js";
+import { OptionError, QimenError } from "./errors.js";
 
 /** A parsed element: its child elements in document order and its own decoded text. */
 export interface XmlElement {
@@ -92,13 +92,18 @@ function unicodeName(codePoint: number): string {
  */
 export const RESERVED_ELEMENT_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
-function checkLimits(limits: XmlLimits): void {
+/**
+ * `limits` when every limit is one the decoder supports, else an OptionError naming the limit as
+ * `${option}.maxBytes` or `${option}.maxDepth`: the one check for everyone who takes XmlLimits.
+ */
+export function checkXmlLimits(limits: XmlLimits, option = "XmlLimits"): XmlLimits {
   if (!Number.isSafeInteger(limits.maxBytes) || limits.maxBytes < 1) {
-    throw new RangeError(`XmlLimits.maxBytes must be a positive integer, got ${limits.maxBytes}`);
+    throw new OptionError(`${option}.maxBytes`, "a positive integer", limits.maxBytes);
   }
   if (!Number.isSafeInteger(limits.maxDepth) || limits.maxDepth < 1 || limits.maxDepth > MAX_XML_DEPTH) {
-    throw new RangeError(`XmlLimits.maxDepth must be an integer from 1 to ${MAX_XML_DEPTH}, got ${limits.maxDepth}`);
+    throw new OptionError(`${option}.maxDepth`, `an integer from 1 to ${MAX_XML_DEPTH}`, limits.maxDepth);
   }
+  return limits;
 }
 
 const TEXT = "#text";
@@ -160,7 +165,14 @@ function parserFor(maxDepth: number): XMLParser {
   return parser;
 }
 
-const XML_ENTITIES: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+/** XML's five predefined entities. A Map: a caller's `&constructor;` must find nothing, not Object.prototype's. */
+export const XML_ENTITIES: ReadonlyMap<string, string> = new Map([
+  ["lt", "<"],
+  ["gt", ">"],
+  ["amp", "&"],
+  ["quot", '"'],
+  ["apos", "'"],
+]);
 const ENTITY_REFERENCE = /&([^;&\s]*);?/g;
 
 function decodeEntities(raw: string, elementName: string): string {
@@ -173,7 +185,7 @@ function decodeEntities(raw: string, elementName: string): string {
         context: { element },
       });
     }
-    const named = XML_ENTITIES[name];
+    const named = XML_ENTITIES.get(name);
     if (named !== undefined) return named;
     const codePoint = /^#x[0-9a-fA-F]+$/.test(name)
       ? Number.parseInt(name.slice(2), 16)
@@ -200,8 +212,6 @@ function decodeEntities(raw: string, elementName: string): string {
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const BYTE_ORDER_MARK = "\uFEFF";
-const CDATA_SECTION = /<!\[CDATA\[[\s\S]*?\]\]>/g;
-const DTD_MARKUP = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)\b/i;
 
 function toText(input: string | Uint8Array, limits: XmlLimits): string {
   const byteLength = typeof input === "string" ? Buffer.byteLength(input, "utf8") : input.byteLength;
@@ -226,10 +236,73 @@ function toText(input: string | Uint8Array, limits: XmlLimits): string {
   return text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
 }
 
-/** Markup inside CDATA is data: it is cut out first, but only when there is any, and only "<!" starts either. */
+export type MarkupKind = "comment" | "cdata" | "processing-instruction" | "dtd" | "tag";
+
+/** One piece of markup: `end` is where it stops (the text's length when it is never closed). */
+export interface Markup {
+  readonly kind: MarkupKind;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Markup whose content is not markup, and what closes it. */
+const OPAQUE_MARKUP: readonly { readonly kind: MarkupKind; readonly open: string; readonly close: string }[] = [
+  { kind: "comment", open: "<!--", close: "-->" },
+  { kind: "cdata", open: "<![CDATA[", close: "]]>" },
+  { kind: "processing-instruction", open: "<?", close: "?>" },
+];
+/** Without a word boundary: whatever follows, a parser may take `<!DOCTYPE…` for a declaration. */
+const DTD_KEYWORD = /<!(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/iy;
+const LESS_THAN = 0x3c;
+const GREATER_THAN = 0x3e;
+const QUOTES = new Set([0x22, 0x27]);
+
+/**
+ * The markup of a document in document order, each piece recognised where the one before it ends:
+ * a `<![CDATA[` inside a comment is comment text, and `<!DOCTYPE` after that comment is markup.
+ * Every search starts where the last piece ended and the pieces never overlap, so the scan is
+ * linear in the text: an opener that is never closed ends it, however many openers follow.
+ */
+export function* scanMarkup(text: string): Generator<Markup> {
+  for (let start = text.indexOf("<"); start !== -1;) {
+    const end = markupEnd(text, start);
+    yield { kind: end.kind, start, end: end.at };
+    start = end.at >= text.length ? -1 : text.indexOf("<", end.at);
+  }
+}
+
+function markupEnd(text: string, start: number): { readonly kind: MarkupKind; readonly at: number } {
+  for (const { kind, open, close } of OPAQUE_MARKUP) {
+    if (!text.startsWith(open, start)) continue;
+    const closeAt = text.indexOf(close, start + open.length);
+    return { kind, at: closeAt === -1 ? text.length : closeAt + close.length };
+  }
+  DTD_KEYWORD.lastIndex = start;
+  // Nothing after a DTD is looked at: the document is refused.
+  if (DTD_KEYWORD.test(text)) return { kind: "dtd", at: text.length };
+  return { kind: "tag", at: tagEnd(text, start + 1) };
+}
+
+/** After a tag's `>`, skipping quoted attribute values; a stray `<` starts the next markup. */
+function tagEnd(text: string, from: number): number {
+  for (let at = from; at < text.length; at += 1) {
+    const char = text.charCodeAt(at);
+    if (char === GREATER_THAN) return at + 1;
+    if (char === LESS_THAN) return at;
+    if (QUOTES.has(char)) {
+      const closeAt = text.indexOf(text.charAt(at), at + 1);
+      if (closeAt === -1) return text.length;
+      at = closeAt;
+    }
+  }
+  return text.length;
+}
+
 function hasDtdMarkup(text: string): boolean {
+  // Every declaration starts with "<!": most documents are spared the scan.
   if (!text.includes("<!")) return false;
-  return DTD_MARKUP.test(text.includes("<![CDATA[") ? text.replace(CDATA_SECTION, "") : text);
+  for (const markup of scanMarkup(text)) if (markup.kind === "dtd") return true;
+  return false;
 }
 
 /** XML's own white space: JavaScript's \s also takes U+000B and U+000C, which XML forbids. */
@@ -329,10 +402,10 @@ function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
  * Parses an untrusted XML document into a tree. Rejects, with a QimenError naming the problem,
  * anything that is not one well-formed element tree within the limits; never throws anything else
  * for any input. Limits outside 1..MAX_XML_DEPTH levels or below one byte are a programmer mistake:
- * RangeError.
+ * OptionError (a RangeError).
  */
 export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlElement {
-  checkLimits(limits);
+  checkXmlLimits(limits);
   const text = toText(input, limits);
   const rootStart = plainRootStart(text);
   // Found here once; only a document that has one pays for the walk naming its element.

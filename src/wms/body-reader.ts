@@ -13,8 +13,8 @@ export interface BodyLimits {
 
 export type BodyReadResult =
   | { readonly kind: "complete"; readonly body: Buffer }
-  /** Over maxBytes. `drained`: the whole body was read (discarded), so the connection can stay open. */
-  | { readonly kind: "too-large"; readonly bytes: number; readonly drained: boolean }
+  /** Over maxBytes: read and discarded to its end, or up to discardBytes past maxBytes. */
+  | { readonly kind: "too-large"; readonly bytes: number }
   /** The client went away (reset, aborted upload) before the body ended: nobody is left to answer. */
   | { readonly kind: "aborted" };
 
@@ -36,16 +36,14 @@ export function readBody(request: IncomingMessage, limits: BodyLimits): Promise<
         chunks.push(chunk);
       } else if (bytes > limits.maxBytes + limits.discardBytes) {
         request.pause();
-        finish({ kind: "too-large", bytes, drained: false });
+        finish({ kind: "too-large", bytes });
       } else {
         chunks.length = 0;
       }
     };
     const onEnd = (): void =>
       finish(
-        bytes <= limits.maxBytes
-          ? { kind: "complete", body: Buffer.concat(chunks) }
-          : { kind: "too-large", bytes, drained: true },
+        bytes <= limits.maxBytes ? { kind: "complete", body: Buffer.concat(chunks) } : { kind: "too-large", bytes },
       );
     const onAbort = (): void => finish({ kind: "aborted" });
     const onClose = (): void => {

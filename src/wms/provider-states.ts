@@ -121,14 +121,17 @@ export function applyStateChange(payload: unknown, store: OrderStore): StateChan
   const { state, params = {}, action = "setup" } = payload as Record<string, unknown>;
   const about = { ...(typeof state === "string" ? { state } : {}), ...(typeof action === "string" ? { action } : {}) };
   if (typeof action !== "string" || !(ACTIONS as readonly string[]).includes(action)) {
-    return badRequest(`"action" must be ${ACTIONS.join(" or ")}, got ${JSON.stringify(action)}`, about);
+    return badRequest(`"action" must be ${ACTIONS.join(" or ")}, got ${describeJson(action)}`, about);
   }
   // Pact's verifier core also calls for interactions that have no provider state: nothing to set.
   if (state === undefined || state === "") return { status: 200, body: {}, ...about };
   const handler = typeof state === "string" ? HANDLERS.get(state) : undefined;
   if (handler === undefined) {
+    const known = `known states are ${[...HANDLERS.keys()].map((name) => JSON.stringify(name)).join(", ")}`;
     return badRequest(
-      `unknown provider state ${typeof state === "string" ? quoteForMessage(state) : JSON.stringify(state)}: known states are ${[...HANDLERS.keys()].map((name) => JSON.stringify(name)).join(", ")}`,
+      typeof state === "string"
+        ? `unknown provider state ${quoteForMessage(state)}: ${known}`
+        : `"state" must be a string naming a provider state, got ${describeJson(state)}: ${known}`,
       about,
     );
   }
@@ -164,11 +167,23 @@ function checkParams(handler: StateHandler, params: unknown): Params {
       continue;
     }
     if (typeof value !== "string" || value === "") {
-      throw new StateParamError(`param "${spec.name}" must be a non-empty string, got ${JSON.stringify(value)}`);
+      throw new StateParamError(`param "${spec.name}" must be a non-empty string, got ${describeJson(value)}`);
     }
     checked[spec.name] = value;
   }
   return checked;
+}
+
+/**
+ * A caller's JSON value as an error message shows it: scalars as written (strings cut short),
+ * arrays and objects by kind only. Serialising them whole would echo 64 KiB back, and a few
+ * thousand levels of nesting overflow JSON.stringify's stack.
+ */
+function describeJson(value: unknown): string {
+  if (typeof value === "string") return quoteForMessage(value);
+  if (Array.isArray(value)) return "a JSON array";
+  if (typeof value === "object" && value !== null) return "a JSON object";
+  return String(value);
 }
 
 /** The params given among `names`; checkParams has already insisted on the required ones. */

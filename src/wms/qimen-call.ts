@@ -148,8 +148,19 @@ function checkSignature(
     );
   }
   // The message is Qimen's fixed one: neither the expected sign nor the signed string is echoed.
-  if (!verifySign({ params, body, secret, signMethod }, sign))
+  if (!signReadings(params).some((signed) => verifySign({ params: signed, body, secret, signMethod }, sign)))
     throw new Rejection("sign-check-failure", BAD_SIGN_MESSAGE);
+}
+
+/**
+ * The params a caller may have signed. Alibaba's receiver helper (SpiUtils) signs empty-valued
+ * params and the SDK's sender leaves them out of the sign (it never sends them), so a call
+ * carrying `foo=` is accepted signed either way. An empty value cannot change what the call asks:
+ * every param the sandbox reads refuses an empty one.
+ */
+function signReadings(params: ReadonlyMap<string, string>): ReadonlyMap<string, string>[] {
+  const nonEmpty = [...params].filter(([, value]) => value !== "");
+  return nonEmpty.length === params.size ? [params] : [params, new Map(nonEmpty)];
 }
 
 function checkTimestamp(timestamp: string | undefined, receivedAt: Date, windowMs: number): void {

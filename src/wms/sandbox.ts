@@ -1,14 +1,17 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { once } from "node:events";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { encodeResponse } from "../protocol/response-codec.js";
 import { QIMEN_CONTENT_TYPE } from "../protocol/system-params.js";
-import { DEFAULT_XML_LIMITS, type XmlLimits } from "../protocol/xml.js";
+import { OptionError } from "../protocol/errors.js";
+import { checkXmlLimits, DEFAULT_XML_LIMITS, type XmlLimits } from "../protocol/xml.js";
 import { readBody, type BodyReadResult } from "./body-reader.js";
 import { formatLogLine, xmlSafeText, type LogFields } from "./log-line.js";
 import { OrderStore } from "./order-store.js";
 import { PROVIDER_STATES, PROVIDER_STATES_PATH, applyStateChange, type StateChangeAnswer } from "./provider-states.js";
 import { answerQimenCall, type QimenCallPolicy, type QimenCallResult } from "./qimen-call.js";
+import { requestTarget } from "./query.js";
 
 export const DEFAULT_QIMEN_PATH = "/qimen";
 /** TEST-ONLY credentials the sandbox accepts when given none. Never use them for a real WMS. */
@@ -20,8 +23,13 @@ export const INSECURE_WARNING =
   "WARNING: signature checks are OFF (test only): any caller can cancel any order. Never expose this sandbox.";
 
 const STATE_CHANGE_MAX_BYTES = 64 * 1024;
-/** An oversize upload is read and discarded up to this much so its sender still sees the answer. */
-const DISCARD_BYTES = 1024 * 1024;
+/**
+ * How much of an oversize upload, past the body limit, is read and thrown away before the refusal
+ * is answered: a server that answers and closes while the sender is still writing resets the
+ * connection, and the sender never sees the answer. Past this, the sandbox stops reading, answers
+ * and closes, and the sender may see a reset instead.
+ */
+export const UPLOAD_DISCARD_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 export interface SandboxWmsOptions {
@@ -43,8 +51,8 @@ export interface SandboxWmsOptions {
    * Callers that turn it off must show INSECURE_WARNING to the user; each call's log line says `sign=unchecked`.
    */
   readonly verifySignatures?: boolean;
-  /** Body size and nesting limits. Default DEFAULT_XML_LIMITS. */
-  readonly xmlLimits?: XmlLimits;
+  /** Body size and nesting limits; a limit left out keeps its DEFAULT_XML_LIMITS value. */
+  readonly xmlLimits?: Partial<XmlLimits>;
   /** The documents served. Default: a new, empty store. */
   readonly store?: OrderStore;
   /**
@@ -77,18 +85,25 @@ export interface SandboxWms {
   inFlightCalls(): number;
 }
 
-/** A sandbox Qimen WMS serving order.cancel and Pact provider states. Nothing happens until listen(). */
+/**
+ * A sandbox Qimen WMS serving order.cancel and Pact provider states. Nothing happens until listen().
+ * Every option is checked here, once: one the sandbox cannot honour is an OptionError naming it.
+ */
 export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
   const path = checkPath(options.path ?? DEFAULT_QIMEN_PATH);
   const verifySignatures = options.verifySignatures ?? true;
   const policy: QimenCallPolicy = {
     credentials: checkCredentials(options.credentials ?? { [SANDBOX_APP_KEY]: SANDBOX_SECRET }),
-    customerId: options.customerId,
+    customerId: checkCustomerId(options.customerId),
     verifySignatures,
     timestampWindowMs: checkDuration("timestampWindowMs", options.timestampWindowMs ?? DEFAULT_TIMESTAMP_WINDOW_MS),
-    xmlLimits: checkLimits(options.xmlLimits ?? DEFAULT_XML_LIMITS),
+    xmlLimits: checkXmlLimits({ ...DEFAULT_XML_LIMITS, ...options.xmlLimits }, "xmlLimits"),
   };
-  const drainTimeoutMs = checkDuration("drainTimeoutMs", options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
+  const drainTimeoutMs = checkDuration(
+    "drainTimeoutMs",
+    options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    MAX_TIMER_MS,
+  );
   const now = options.now ?? (() => new Date());
   const log = (line: string): void => {
     try {
@@ -108,12 +123,12 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
   };
 
   async function serveQimenCall(request: IncomingMessage, response: ServerResponse, search: string, started: number) {
-    const read = await readBody(request, { maxBytes: policy.xmlLimits.maxBytes, discardBytes: DISCARD_BYTES });
+    const read = await readBody(request, { maxBytes: policy.xmlLimits.maxBytes, discardBytes: UPLOAD_DISCARD_BYTES });
     if (read.kind === "aborted")
       return logCall(started, { call: "qimen", verdict: "aborted", reason: "client went away" });
     const result = judge(read, search);
     const answer = { ...result.answer, message: xmlSafeText(result.answer.message) };
-    send(response, 200, QIMEN_CONTENT_TYPE, encodeResponse(answer), read.kind === "too-large" && !read.drained);
+    send(response, 200, QIMEN_CONTENT_TYPE, encodeResponse(answer), read.kind === "too-large");
     logCall(started, {
       call: "qimen",
       method: result.method,
@@ -141,20 +156,14 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
   }
 
   async function serveStateChange(request: IncomingMessage, response: ServerResponse, started: number) {
-    const read = await readBody(request, { maxBytes: STATE_CHANGE_MAX_BYTES, discardBytes: DISCARD_BYTES });
+    const read = await readBody(request, { maxBytes: STATE_CHANGE_MAX_BYTES, discardBytes: UPLOAD_DISCARD_BYTES });
     if (read.kind === "aborted")
       return logCall(started, { call: "state", verdict: "aborted", reason: "client went away" });
     const answer: StateChangeAnswer | { status: 413; body: { error: string } } =
       read.kind === "too-large"
         ? { status: 413, body: { error: `state change is over ${STATE_CHANGE_MAX_BYTES} bytes` } }
         : applyParsed(read.body);
-    send(
-      response,
-      answer.status,
-      "application/json",
-      JSON.stringify(answer.body),
-      read.kind === "too-large" && !read.drained,
-    );
+    send(response, answer.status, "application/json", JSON.stringify(answer.body), read.kind === "too-large");
     logCall(started, {
       call: "state",
       action: "action" in answer ? answer.action : undefined,
@@ -189,10 +198,7 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = performance.now();
-    const url = request.url ?? "";
-    const queryStart = url.indexOf("?");
-    const pathname = queryStart === -1 ? url : url.slice(0, queryStart);
-    const search = queryStart === -1 ? "" : url.slice(queryStart + 1);
+    const { pathname, search } = requestTarget(request.url ?? "");
     const allowed = pathname === path ? ["POST"] : pathname === PROVIDER_STATES_PATH ? ["GET", "POST"] : undefined;
     if (allowed === undefined || !allowed.includes(request.method ?? "")) {
       const status = allowed === undefined ? 404 : 405;
@@ -213,22 +219,22 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     return serveStateChange(request, response, started);
   }
 
-  /** Every open connection → how many of its calls are in flight (more than one when pipelined). */
-  const callsInFlight = new Map<Socket, number>();
+  /** Every open connection → its calls in flight (more than one when pipelined). */
+  const callsInFlight = new Map<Socket, Set<Call>>();
 
-  function trackCall(socket: Socket, response: ServerResponse): void {
-    callsInFlight.set(socket, (callsInFlight.get(socket) ?? 0) + 1);
-    response.once("close", () => {
-      const calls = callsInFlight.get(socket);
-      if (calls === undefined) return; // the connection is already gone
-      callsInFlight.set(socket, calls - 1);
+  function trackCall(call: Call): void {
+    const { socket } = call.request;
+    const calls = callsInFlight.get(socket) ?? new Set<Call>();
+    callsInFlight.set(socket, calls.add(call));
+    call.response.once("close", () => {
+      calls.delete(call);
       // An answer begun before close() carries no `Connection: close`: free its connection here.
-      if (draining && calls === 1) socket.destroySoon();
+      if (draining && calls.size === 0 && callsInFlight.has(socket)) socket.destroySoon();
     });
   }
 
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (request, response) => {
-    trackCall(request.socket, response);
+    trackCall({ request, response });
     handle(request, response).catch((error: unknown) => {
       // Unreachable by design (Qimen calls always get an envelope, see judge); if it happens, keep
       // serving and fail loudly: a 2xx to a state change would hide a failed setup from the verifier.
@@ -242,10 +248,28 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
       if (!response.headersSent) send(response, 500, "text/plain;charset=utf-8", "internal error\n", true);
     });
   });
+  /*
+   * Bytes that are not HTTP (or headers too large, or too slow) after a call on the same
+   * connection: node:http's default answers 400 and destroys the socket at once, losing the answer
+   * the call before them is still being judged for. Calls received whole are answered first; a
+   * call cut short by the bad bytes never reaches judging and ends with the connection.
+   */
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === "ECONNRESET" || !socket.writable) return void socket.destroy();
+    const refuse = (): void => {
+      socket.write(clientErrorAnswer(error));
+      socket.destroySoon();
+    };
+    const answered = [...(callsInFlight.get(socket) ?? [])]
+      .filter(({ request }) => request.complete)
+      .map(({ response }) => once(response, "close"));
+    if (answered.length === 0) refuse();
+    else void Promise.allSettled(answered).then(refuse);
+  });
   // node:http's closeIdleConnections() misses connections that never sent a request or are still
   // sending headers, so close() would wait for them forever: track every connection ourselves.
   server.on("connection", (socket: Socket) => {
-    callsInFlight.set(socket, 0);
+    callsInFlight.set(socket, new Set());
     socket.once("close", () => callsInFlight.delete(socket));
   });
   const logServerError = (error: Error): void =>
@@ -256,7 +280,7 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     store,
     async listen({ host = "127.0.0.1", port = 0 } = {}) {
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new RangeError(`port must be an integer from 0 to 65535 (0 picks a free port), got ${port}`);
+        throw new OptionError("port", "an integer from 0 to 65535 (0 picks a free port)", port);
       }
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -284,22 +308,36 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
           else resolve();
         });
         // destroySoon, not destroy: an answer just written may still be on its way out.
-        for (const [socket, calls] of callsInFlight) if (calls === 0) socket.destroySoon();
+        for (const [socket, calls] of callsInFlight) if (calls.size === 0) socket.destroySoon();
       });
       return closing;
     },
     inFlightCalls() {
       let calls = 0;
-      for (const onConnection of callsInFlight.values()) calls += onConnection;
+      for (const onConnection of callsInFlight.values()) calls += onConnection.size;
       return calls;
     },
   };
 }
 
+/** One call: what was received and the answer it gets. */
+interface Call {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+}
+
+/** What node:http's default answers each client error with, as raw HTTP closing the connection. */
+function clientErrorAnswer(error: NodeJS.ErrnoException): string {
+  const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+}
+
 function checkPath(path: string): string {
-  if (!/^\/[^?#\s]*$/.test(path) || path === PROVIDER_STATES_PATH) {
-    throw new TypeError(
-      `path must start with "/" and hold no "?", "#" or spaces, and not be ${PROVIDER_STATES_PATH}; got ${JSON.stringify(path)}`,
+  if (typeof path !== "string" || !/^\/[^?#\s]*$/.test(path) || path === PROVIDER_STATES_PATH) {
+    throw new OptionError(
+      "path",
+      `a URL path: "/" first, no "?", "#" or spaces, and not ${PROVIDER_STATES_PATH}`,
+      path,
     );
   }
   return path;
@@ -311,21 +349,27 @@ function checkCredentials(credentials: Readonly<Record<string, string>>): Readon
     entries.length === 0 ||
     entries.some(([appKey, secret]) => appKey === "" || typeof secret !== "string" || secret === "")
   ) {
-    throw new TypeError("credentials must map at least one non-empty app_key to a non-empty secret");
+    // The value itself holds secrets: never quoted.
+    throw new OptionError("credentials", "a map of at least one non-empty app_key to a non-empty secret", {});
   }
   return new Map(entries);
 }
 
-function checkDuration(name: string, milliseconds: number): number {
-  if (!Number.isFinite(milliseconds) || milliseconds <= 0) {
-    throw new RangeError(`${name} must be a positive number of milliseconds, got ${milliseconds}`);
+function checkCustomerId(customerId: string | undefined): string | undefined {
+  if (customerId !== undefined && (typeof customerId !== "string" || customerId === "")) {
+    throw new OptionError("customerId", "a non-empty string, or left out to serve any customerId", customerId);
   }
-  return milliseconds;
+  return customerId;
 }
 
-function checkLimits(limits: XmlLimits): XmlLimits {
-  if (![limits.maxBytes, limits.maxDepth].every((limit) => Number.isInteger(limit) && limit > 0)) {
-    throw new RangeError(`xmlLimits.maxBytes and maxDepth must be positive integers, got ${JSON.stringify(limits)}`);
+/** Node's longest timer: a longer drain deadline would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A positive number of milliseconds, at most `max` when it is used as a timer. */
+function checkDuration(name: string, milliseconds: number, max = Number.MAX_VALUE): number {
+  if (typeof milliseconds !== "number" || !(milliseconds > 0 && milliseconds <= max)) {
+    const expected = `a positive number of milliseconds${max === Number.MAX_VALUE ? "" : `, at most ${max}`}`;
+    throw new OptionError(name, expected, milliseconds);
   }
-  return limits;
+  return milliseconds;
 }

@@ -233,7 +233,7 @@ describe("qimen-pact wms", () => {
       message: "--app-key and --secret go together: missing --app-key (or set QIMEN_APP_KEY)",
     },
     { args: ["--customer-id", ""], message: "--customer-id must not be empty" },
-    { args: ["--path", "qimen"], message: '--path: path must start with "/"' },
+    { args: ["--path", "qimen"], message: '--path: path must be a URL path: "/" first' },
     { args: ["--colour"], message: "Unknown option '--colour'" },
   ];
   for (const { args, env, message } of usageErrors) {
@@ -266,6 +266,9 @@ describe("qimen-pact wms", () => {
       "still names its orderCode",
       "body's first 4 KiB",
       `${SHUTTING_DOWN_PREFIX}draining N calls`,
+      "over 256 KiB answer xml-too-large",
+      "up to 64 MiB past the limit",
+      "empty value (partner_id=) is accepted signed either way",
     ]) {
       expect(result.stdout).to.include(text);
     }

@@ -11,6 +11,7 @@ import { ORDER_CANCEL_METHOD, signQuery } from "../../src/protocol/system-params
 import { formatBeijingTimestamp } from "../../src/protocol/timestamp.js";
 import type { OrderDocument } from "../../src/wms/order-store.js";
 import { createSandboxWms, type SandboxWms, type SandboxWmsUrls } from "../../src/wms/sandbox.js";
+import { answersIn, exchange } from "../support/raw-http.js";
 import { STAMINA } from "./knobs.js";
 
 const NOW = new Date("2025-01-15T02:30:00.000Z");
@@ -39,12 +40,24 @@ const XML_PIECES = [
   "&#x110000;",
   "&#xD800;",
   "&undefined;",
+  // Entity names a plain object would answer for: undefined entities like any other.
+  "&constructor;",
+  "&toString;",
+  "&__proto__;",
+  "&hasOwnProperty;",
   "<![CDATA[",
   "]]>",
   '<!DOCTYPE request [<!ENTITY x "y">]>',
   '<?xml version="1.0" encoding="utf-8"?>',
   "<?pi data?>",
   "<!-- note -->",
+  // Comment, CDATA and PI openers inside one another: only document order says which is markup.
+  "<!-- <![CDATA[ -->",
+  "<![CDATA[<!--]]>",
+  "<?pi <![CDATA[ ?>",
+  "<!DOCTYPE request>",
+  "<![CDATA[".repeat(20),
+  "<!--".repeat(20),
   "<request>",
   "</request>",
   "<orderCode>",
@@ -200,6 +213,8 @@ describe("stamina: fuzzing with mutated and random bodies", function () {
             const { request: decoded } = decodeCancelRequest(body);
             expect(decoded.orderCode).to.be.a("string").and.not.equal("");
             expect(decoded.warehouseCode).to.be.a("string").and.not.equal("");
+            // What an entity named after an Object.prototype member used to decode to.
+            expect(JSON.stringify(decoded)).not.to.include("[native code]");
           } catch (error) {
             if (!(error instanceof QimenError)) throw error;
           }
@@ -269,6 +284,83 @@ describe("stamina: fuzzing with mutated and random bodies", function () {
           else expect(how, "only a correctly signed call succeeds").to.equal("correct");
         }),
         fuzzOptions(Math.ceil(STAMINA.fuzzRuns / 4)),
+      );
+    });
+
+    it("answers every call in origin or absolute form, then refuses junk after it only once it has answered", async () => {
+      const target = fc.constantFrom("origin", "absolute", "absolute, another host");
+      // Starts with a byte no HTTP method can: node:http's parser fails on it at once.
+      const junk = fc.oneof(
+        fc.constant(""),
+        fc
+          .tuple(fc.constantFrom("\x00", "\x16", "<", "{", "@"), fc.string({ unit: "binary", maxLength: 40 }))
+          .map(([first, rest]) => first + rest),
+      );
+      await fc.assert(
+        fc.asyncProperty(anyBody, signing, target, junk, async (body, how, form, trailing) => {
+          const bytes = toBytes(body);
+          const before = wms.store.list();
+          const origin = form === "absolute" ? urls.qimenUrl.origin : form === "origin" ? "" : "http://wms.example.com";
+          const head =
+            `POST ${origin}${urls.qimenUrl.pathname}?${queryFor(bytes, how)} HTTP/1.1\r\nHost: sandbox\r\n` +
+            `Content-Type: text/xml;charset=utf-8\r\nContent-Length: ${bytes.length}\r\n` +
+            // Without junk to refuse, only this ends the connection.
+            `${trailing === "" ? "Connection: close\r\n" : ""}\r\n`;
+          const stream = await exchange(
+            Number(urls.qimenUrl.port),
+            Buffer.concat([Buffer.from(head), bytes, Buffer.from(trailing, "latin1")]),
+          );
+          const [answer, ...after] = answersIn(stream);
+          expect({ status: answer?.status, after: after.map(({ status }) => status) }).to.deep.equal({
+            status: "HTTP/1.1 200 OK",
+            after: trailing === "" ? [] : ["HTTP/1.1 400 Bad Request"],
+          });
+          if (decodeResponse(answer?.body ?? "").flag === "failure") expect(wms.store.list()).to.deep.equal(before);
+          else expect(how, "only a correctly signed call succeeds").to.equal("correct");
+        }),
+        fuzzOptions(Math.ceil(STAMINA.fuzzRuns / 8)),
+      );
+    });
+
+    it("answers every state change nested thousands deep 400 (or 200 where ignored), in a few words, changing nothing", async () => {
+      // Within the 64 KiB a state change may take: 6 bytes a level for objects, 2 for arrays.
+      const nested = fc
+        .tuple(fc.integer({ min: 1, max: 10_000 }), fc.boolean())
+        .map(([depth, asArray]) =>
+          asArray ? "[".repeat(depth) + "]".repeat(depth) : '{"a":'.repeat(depth) + "0" + "}".repeat(depth),
+        );
+      const placed = fc.tuple(
+        nested,
+        fc.constantFrom(
+          (value: string) => ({ status: 400, body: `{"state": "no order exists", "action": ${value}}` }),
+          (value: string) => ({ status: 400, body: `{"state": ${value}}` }),
+          (value: string) => ({ status: 400, body: `{"state": "an order exists", "params": ${value}}` }),
+          (value: string) => ({
+            status: 400,
+            body: `{"state": "an order exists", "params": {"warehouseCode": "WH-1", "status": "NEW", "orderCode": ${value}}}`,
+          }),
+          (value: string) => ({
+            status: 200,
+            body: `{"state": "no order exists", "params": {"orderCode": "none", "x": ${value}}}`,
+          }),
+          // A whole body that is an object without "state" is a no-op.
+          (value: string) => ({ status: value.startsWith("[") ? 400 : 200, body: value }),
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(placed, async ([value, place]) => {
+          const { status, body } = place(value);
+          const before = wms.store.list();
+          const response = await request(urls.stateChangeUrl, { method: "POST", body, dispatcher });
+          const text = await response.body.text();
+          expect({ status: response.statusCode, type: response.headers["content-type"] }).to.deep.equal({
+            status,
+            type: "application/json",
+          });
+          expect(text.length, "the answer echoes no nested value").to.be.below(4096);
+          expect(wms.store.list()).to.deep.equal(before);
+        }),
+        fuzzOptions(Math.ceil(STAMINA.fuzzRuns / 20)),
       );
     });
 

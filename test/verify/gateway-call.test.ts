@@ -82,6 +82,14 @@ describe("verify: delivering a contract's call as the Qimen gateway does", () =>
     ]);
   });
 
+  it("keeps params named like Object.prototype members as the contract writes them", () => {
+    const names = ["constructor", "toString", "__proto__", "hasOwnProperty"];
+    const search = `${CONTRACT_SEARCH}&${names.map((name) => `${name}=x`).join("&")}`;
+    expect(deliver({}, search).params.filter(([key]) => names.includes(key))).to.deep.equal(
+      names.map((name) => [name, "x"]),
+    );
+  });
+
   it("leaves out empty-valued params, as a Qimen sender must", () => {
     const call = deliver({ customerId: "" });
     expect(call.params.map(([key]) => key)).to.deep.equal([

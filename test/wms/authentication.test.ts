@@ -110,6 +110,30 @@ describe("sandbox WMS: who may call (app_key, sign, timestamp, customerId)", () 
     }
   });
 
+  describe("a call carrying an empty-valued param (partner_id=) is accepted signed either way", () => {
+    /** A correct call plus `partner_id=` (and `session=`), signed with or without the empty values. */
+    function withEmpties(signedWith: "empties included" | "empties left out" | "a wrong secret"): string {
+      const params = signedParams({ body: BODY }).filter(([key]) => key !== "sign");
+      const sent: [string, string][] = [...params, ["partner_id", ""], ["session", ""]];
+      const signed = signedWith === "empties left out" ? params : sent;
+      const secret = signedWith === "a wrong secret" ? "wrong-secret" : SECRET;
+      return toSearch([...sent, ["sign", harnessSign(signed, BODY, secret, "md5")]]);
+    }
+
+    for (const reading of ["empties included", "empties left out"] as const) {
+      const by = reading === "empties included" ? "Alibaba's receiver helper (SpiUtils)" : "the SDK's sender";
+      it(`accepts it signed with ${reading}, as ${by} signs`, async () => {
+        expect(await postQimen(sandbox, withEmpties(reading), BODY)).to.deep.equal(CANCELLED);
+      });
+    }
+
+    it("still refuses it signed with another secret", () =>
+      expectRejected(withEmpties("a wrong secret"), ILLEGAL_REQUEST));
+
+    it("still refuses a non-empty param added after signing (only empty ones may be left out)", () =>
+      expectRejected(`${toSearch(signedParams({ body: BODY }))}&partner_id=x`, ILLEGAL_REQUEST));
+  });
+
   const rejections: readonly { name: string; search: () => string; expected: QimenReply }[] = [
     {
       name: "missing sign",

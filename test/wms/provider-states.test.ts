@@ -163,6 +163,67 @@ describe("sandbox WMS: Pact provider states", () => {
     });
   }
 
+  // Raw JSON text: nesting this deep is where JSON.stringify overflows its stack.
+  const deep = (depth: number): string => "[".repeat(depth) + "]".repeat(depth);
+  const known = 'known states are "an order exists", "no order exists"';
+  const deepChanges: readonly { name: string; body: string; error: string; params?: unknown }[] = [
+    6_000, 30_000,
+  ].flatMap((depth) => [
+    {
+      name: `a ${depth}-deep action`,
+      body: `{"state": "no order exists", "action": ${deep(depth)}}`,
+      error: '"action" must be setup or teardown, got a JSON array',
+    },
+    {
+      name: `a ${depth}-deep state`,
+      body: `{"state": ${deep(depth)}}`,
+      error: `"state" must be a string naming a provider state, got a JSON array: ${known}`,
+    },
+    {
+      name: `a ${depth}-deep param value`,
+      body: `{"state": "an order exists", "params": {"warehouseCode": "W1", "status": "NEW", "orderCode": ${deep(depth)}}}`,
+      error: 'state "an order exists": param "orderCode" must be a non-empty string, got a JSON array',
+      params: orderExistsParams,
+    },
+    {
+      name: `${depth}-deep params`,
+      body: `{"state": "an order exists", "params": ${deep(depth)}}`,
+      error: 'state "an order exists": "params" must be a JSON object',
+      params: orderExistsParams,
+    },
+    {
+      name: `a ${depth}-deep body`,
+      body: deep(depth),
+      error: 'state change must be a JSON object {"state", "params", "action"}',
+    },
+  ]);
+  const twins: readonly { name: string; body: unknown; error: string; params?: unknown }[] = [
+    {
+      name: "an object as action",
+      body: { state: "no order exists", action: { a: 1 } },
+      error: '"action" must be setup or teardown, got a JSON object',
+    },
+    {
+      name: "a number as state",
+      body: { state: 7 },
+      error: `"state" must be a string naming a provider state, got 7: ${known}`,
+    },
+    {
+      name: "a 1000-character action",
+      body: { state: "no order exists", action: "x".repeat(1000) },
+      error: `"action" must be setup or teardown, got "${"x".repeat(80)}…"`,
+    },
+  ];
+  for (const { name, body, error, params } of [...deepChanges, ...twins]) {
+    it(`${name} answers 400 naming the field, its value described in a few words, and changes nothing`, async () => {
+      await setState(sandbox, "an order exists", OTHER_ORDER);
+      const reply = await postState(sandbox, typeof body === "string" ? body : JSON.stringify(body));
+      const expected = params === undefined ? { error, knownStates: PROVIDER_STATES } : { error, params };
+      expect(reply).to.deep.equal({ status: 400, body: JSON.parse(JSON.stringify(expected)) as unknown });
+      expect(sandbox.wms.store.list()).to.deep.equal([OTHER_ORDER]);
+    });
+  }
+
   for (const body of [{ action: "setup" }, { state: "", params: {}, action: "setup" }]) {
     it(`a change without a state (${JSON.stringify(body)}) is a no-op answering 200 {}, as Pact's core expects`, async () => {
       await setState(sandbox, "an order exists", OTHER_ORDER);

@@ -5,7 +5,8 @@ import { connect, type Socket } from "node:net";
 import { request } from "undici";
 import { decodeResponse } from "../../src/protocol/response-codec.js";
 import { formatBeijingTimestamp } from "../../src/protocol/timestamp.js";
-import { DEFAULT_XML_LIMITS } from "../../src/protocol/xml.js";
+import { OptionError } from "../../src/protocol/errors.js";
+import { DEFAULT_XML_LIMITS, MAX_XML_DEPTH } from "../../src/protocol/xml.js";
 import { createSandboxWms, type SandboxWmsOptions } from "../../src/wms/sandbox.js";
 import {
   CANCEL_NEW_ORDER_BODY as BODY,
@@ -199,67 +200,110 @@ describe("sandbox WMS: HTTP surface and lifecycle", () => {
   });
 
   describe("programmer mistakes are refused at construction", () => {
-    const cases: readonly {
-      name: string;
-      options: SandboxWmsOptions;
-      error: TypeErrorConstructor | RangeErrorConstructor;
-      message: RegExp;
-    }[] = [
-      { name: "a relative path", options: { path: "qimen" }, error: TypeError, message: /path must start with "\/"/ },
-      { name: "a path with a query", options: { path: "/qimen?x=1" }, error: TypeError, message: /no "\?"/ },
+    const cases: readonly { name: string; options: SandboxWmsOptions; option: string; message: RegExp }[] = [
+      {
+        name: "a relative path",
+        options: { path: "qimen" },
+        option: "path",
+        message: /path must be a URL path: "\/" first/,
+      },
+      { name: "a path with a query", options: { path: "/qimen?x=1" }, option: "path", message: /no "\?"/ },
       {
         name: "the provider-states path",
         options: { path: "/pact/provider-states" },
-        error: TypeError,
-        message: /not be \/pact\/provider-states/,
+        option: "path",
+        message: /not \/pact\/provider-states, got "\/pact\/provider-states"$/,
       },
       {
         name: "no credentials",
         options: { credentials: {} },
-        error: TypeError,
+        option: "credentials",
         message: /at least one non-empty app_key/,
       },
-      { name: "an empty secret", options: { credentials: { k: "" } }, error: TypeError, message: /non-empty secret/ },
+      {
+        name: "an empty secret, never quoted",
+        options: { credentials: { k: "" } },
+        option: "credentials",
+        message: /non-empty secret, got an object$/,
+      },
+      { name: "an empty customerId", options: { customerId: "" }, option: "customerId", message: /non-empty string/ },
       {
         name: "a zero timestamp window",
         options: { timestampWindowMs: 0 },
-        error: RangeError,
-        message: /positive number of milliseconds/,
+        option: "timestampWindowMs",
+        message: /^timestampWindowMs must be a positive number of milliseconds, got 0$/,
       },
       {
         name: "a NaN timestamp window",
         options: { timestampWindowMs: Number.NaN },
-        error: RangeError,
-        message: /positive/,
+        option: "timestampWindowMs",
+        message: /got NaN$/,
       },
       {
         name: "a negative drain deadline",
         options: { drainTimeoutMs: -1 },
-        error: RangeError,
+        option: "drainTimeoutMs",
         message: /drainTimeoutMs must be a positive number of milliseconds/,
+      },
+      {
+        // Node fires a longer timer at once: close() would cut every in-flight call.
+        name: "a drain deadline longer than Node's longest timer",
+        options: { drainTimeoutMs: 2 ** 31 },
+        option: "drainTimeoutMs",
+        message: /at most 2147483647, got 2147483648$/,
       },
       {
         name: "a fractional body limit",
         options: { xmlLimits: { ...DEFAULT_XML_LIMITS, maxBytes: 1.5 } },
-        error: RangeError,
-        message: /positive integers/,
+        option: "xmlLimits.maxBytes",
+        message: /^xmlLimits\.maxBytes must be a positive integer, got 1\.5$/,
+      },
+      {
+        // The decoder cannot go that deep: it used to start and answer every call internal-error.
+        name: "a depth limit the decoder does not support",
+        options: { xmlLimits: { maxDepth: 5000 } },
+        option: "xmlLimits.maxDepth",
+        message: /^xmlLimits\.maxDepth must be an integer from 1 to 1000, got 5000$/,
       },
     ];
-    for (const { name, options, error, message } of cases) {
+    for (const { name, options, option, message } of cases) {
       it(name, () => {
-        expect(() => createSandboxWms(options)).to.throw(error, message);
+        let thrown: unknown;
+        try {
+          createSandboxWms(options);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).to.be.instanceOf(OptionError).and.instanceOf(RangeError);
+        expect({ code: (thrown as OptionError).code, option: (thrown as OptionError).option }).to.deep.equal({
+          code: "QIMEN_OPTION_INVALID",
+          option,
+        });
+        expect((thrown as OptionError).message).to.match(message);
       });
     }
 
+    it("takes the deepest supported depth limit alone, keeping the default size limit (the harmless twin)", async () => {
+      const sandbox = await startSandbox({ xmlLimits: { maxDepth: MAX_XML_DEPTH } });
+      try {
+        sandbox.wms.store.put(NEW_ORDER);
+        expect(await cancelCall(sandbox)).to.deep.equal(CANCELLED);
+        const tooBig = `<request>${"x".repeat(DEFAULT_XML_LIMITS.maxBytes)}</request>`;
+        expect((await cancelCall(sandbox, { body: tooBig })).code).to.equal("xml-too-large");
+      } finally {
+        await sandbox.wms.close();
+      }
+    });
+
     for (const port of [-1, 65536, 1.5]) {
-      it(`listen() rejects port ${port} with a RangeError`, async () => {
+      it(`listen() rejects port ${port} with an OptionError`, async () => {
         const wms = createSandboxWms();
         const outcome = await wms.listen({ port }).then(
           () => undefined,
           (error: unknown) => error,
         );
         expect(outcome)
-          .to.be.instanceOf(RangeError)
+          .to.be.instanceOf(OptionError)
           .with.property("message")
           .that.matches(/port must be an integer from 0 to 65535/);
         expect(wms.server.listening).to.equal(false);
