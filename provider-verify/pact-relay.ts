@@ -35,11 +35,12 @@ const NOT_RELAYED = new Set([
 
 /** The call's headers as the WMS receives them: the contract's, without hop-by-hop ones and our marker. */
 export function relayedHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
-  const relayed: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !NOT_RELAYED.has(name)) relayed[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return relayed;
+  // fromEntries defines own properties: a header named like an Object.prototype member stays a header.
+  return Object.fromEntries(
+    Object.entries(headers).flatMap(([name, value]) =>
+      value === undefined || NOT_RELAYED.has(name) ? [] : [[name, Array.isArray(value) ? value.join(", ") : value]],
+    ),
+  );
 }
 
 /**
