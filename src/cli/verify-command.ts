@@ -9,7 +9,7 @@ import {
   jsonReport,
   junitReport,
 } from "../../provider-verify/reports.js";
-import type { VerificationReport } from "../../provider-verify/results.js";
+import { pendingFailures, type VerificationReport } from "../../provider-verify/results.js";
 import { MAX_SHARD_SIZE } from "../../provider-verify/shards.js";
 import { MAX_ANSWER_BYTES, MAX_HEADER_BYTES } from "../../provider-verify/transport.js";
 import {
@@ -24,6 +24,15 @@ import { DEFAULT_XML_LIMITS } from "../protocol/xml.js";
 import { parseQimenEndpoint } from "../client/qimen-client.js";
 import { isQimenError } from "../protocol/errors.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
+import {
+  BROKER_VERIFY_HELP,
+  BROKER_VERIFY_OPTIONS,
+  BROKER_VERIFY_USAGE,
+  brokerContracts,
+  brokerResultMarker,
+  brokerVerifySettings,
+  publishBrokerResults,
+} from "./broker-verify.js";
 import {
   APP_KEY_ENV,
   CUSTOMER_ID_ENV,
@@ -40,6 +49,7 @@ import {
 const help = `Usage: qimen-pact verify --provider-base-url URL [--contracts DIR|FILE]... [--app-key K --secret S
                          --customer-id C] [--state-change-url URL] [--method-name short|long]
                          [--timeout-ms N] [--jobs N] [--junit FILE] [--json FILE]
+${BROKER_VERIFY_USAGE}
 
 The gate a WMS team runs before deploying: replays every interaction of the contracts against the
 WMS the way the Qimen gateway delivers taobao.qimen.order.cancel, and says per interaction whether
@@ -124,6 +134,7 @@ Options:
   --json FILE               also write a machine-readable JSON report
   -h, --help                show this help
 
+${BROKER_VERIFY_HELP}
 Output: one line per interaction (PASS/FAIL, description, provider state, duration); under a
 failure, the reasons in plain words (expected vs actual, element path), the state's params and the
 answer received; then a summary. Control characters the WMS sent are shown escaped (\\u001b).
@@ -132,10 +143,13 @@ printed or written: they are masked as <redacted> in everything the WMS or the w
 however short they are; the contract's own descriptions and states are shown as written.
 
 Exit codes:
-  0  every interaction passed
-  1  an interaction failed, or the provider is unreachable (checked first, in one line)
+  0  every interaction passed (failures of pending and WIP pacts aside)
+  1  an interaction failed, or the provider is unreachable (checked first, in one line); the
+     Pact Broker is unreachable or answers an error, no pact matches the selectors (unless
+     --fail-if-no-pacts-found false), or publishing a result failed
   2  usage or configuration error: unknown flag, missing secret or state-change URL, missing,
-     unreadable or invalid contract, report file that cannot be written
+     unreadable or invalid contract (a broker's pact that is no Qimen order.cancel contract),
+     report file that cannot be written, broker credentials refused (HTTP 401/403)
 
 Example:
   ${SECRET_ENV}=... qimen-pact verify --provider-base-url https://wms.example.com/qimen/api \\
@@ -162,6 +176,7 @@ export const verifyCommand: Command = {
         jobs: { type: "string", default: String(availableParallelism()) },
         junit: { type: "string" },
         json: { type: "string" },
+        ...BROKER_VERIFY_OPTIONS,
       },
       strict: true,
     });
@@ -185,7 +200,12 @@ export const verifyCommand: Command = {
     if (stateChangeUrl !== undefined && !isHttpUrl(stateChangeUrl)) {
       throw new UsageError(`--state-change-url must be an absolute http(s) URL, got "${stateChangeUrl}"`);
     }
-    const contracts = await readContracts(values.contracts ?? [shippedContractsDir()]);
+    const broker = brokerVerifySettings(values, io, timeoutMs);
+    const fromBroker = broker === undefined ? undefined : await brokerContracts(broker, io);
+    if (typeof fromBroker === "number") return fromBroker;
+    const contracts =
+      fromBroker?.map(({ contract }) => contract) ?? (await readContracts(values.contracts ?? [shippedContractsDir()]));
+    const mark = brokerResultMarker(fromBroker);
     // Checked here as well as by verifyProvider, so it is a usage error (exit 2) and nothing is printed first.
     const noStateChangeUrl = missingStateChangeUrl(contracts, stateChangeUrl, "--state-change-url");
     if (noStateChangeUrl !== undefined) throw new UsageError(noStateChangeUrl);
@@ -210,7 +230,7 @@ export const verifyCommand: Command = {
         jobs,
         env: io.env,
         signal: io.signal,
-        onResult: (result) => io.stdout(consoleResult(result)),
+        onResult: (result) => io.stdout(consoleResult(mark(result))),
         onProgress: (progress) => io.stderr(progressLine(progress)),
         ...(appKey === undefined ? {} : { appKey }),
         ...(customerId === undefined ? {} : { customerId }),
@@ -221,9 +241,14 @@ export const verifyCommand: Command = {
       io.stderr("qimen-pact verify: interrupted before every interaction was verified\n");
       return EXIT.failed;
     }
+    report = { ...report, interactions: report.interactions.map(mark) };
     io.stdout(consoleSummary(report));
     await writeReports(report, { junit: values.junit, json: values.json }, io);
-    return report.summary.failed === 0 ? EXIT.ok : EXIT.failed;
+    const published =
+      broker === undefined || fromBroker === undefined
+        ? undefined
+        : await publishBrokerResults(broker, fromBroker, report, io);
+    return published ?? (report.summary.failed === pendingFailures(report) ? EXIT.ok : EXIT.failed);
   },
 };
 
