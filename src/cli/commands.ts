@@ -1,4 +1,5 @@
 import type { Command } from "./command.js";
+import { brokerCommands } from "./broker-commands.js";
 import { cancelCommand } from "./cancel-command.js";
 import { demoCommand } from "./demo-command.js";
 import { signCommand } from "./sign-command.js";
@@ -6,4 +7,11 @@ import { verifyCommand } from "./verify-command.js";
 import { wmsCommand } from "./wms-command.js";
 
 /** Every command of the qimen-pact binary, in the order --help lists them. */
-export const COMMANDS: readonly Command[] = [signCommand, cancelCommand, wmsCommand, verifyCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [
+  signCommand,
+  cancelCommand,
+  wmsCommand,
+  verifyCommand,
+  ...brokerCommands(),
+  demoCommand,
+];

@@ -165,6 +165,7 @@ function answer(request: BrokerRequest, response: ServerResponse, base: string, 
       });
     }
   }
+  if (method === "POST" && path === "/contracts/publish") return hal(response, 200, published(request.json, base));
   if (method === "PUT" && /^\/pacticipants\/[^/]+\/branches\/[^/]+\/versions\/[^/]+$/.test(path)) {
     return hal(response, 200, { _links: { self: { href: `${base}${path}` } } });
   }
@@ -173,4 +174,38 @@ function answer(request: BrokerRequest, response: ServerResponse, base: string, 
 
 function pactPath(provider: string, consumer: string, index: number): string {
   return `/pacts/provider/${provider}/consumer/${encodeURIComponent(consumer)}/pact-version/${pactVersion(index)}`;
+}
+
+/** The answer to publishing contracts, in the shape the broker's docs give (publish-contracts). */
+function published(body: unknown, base: string): unknown {
+  const { pacticipantName, pacticipantVersionNumber, branch, contracts } = body as {
+    pacticipantName: string;
+    pacticipantVersionNumber: string;
+    branch?: string;
+    contracts: { consumerName: string; providerName: string }[];
+  };
+  const pacticipant = `${base}/pacticipants/${encodeURIComponent(pacticipantName)}`;
+  const version = `${pacticipant}/versions/${encodeURIComponent(pacticipantVersionNumber)}`;
+  return {
+    notices: [{ type: "success", text: `Created ${pacticipantName} version ${pacticipantVersionNumber}` }],
+    logs: [{ level: "info", message: `Created ${pacticipantName} version ${pacticipantVersionNumber}` }],
+    _embedded: {
+      pacticipant: { name: pacticipantName, _links: { self: { name: pacticipantName, href: pacticipant } } },
+      version: {
+        number: pacticipantVersionNumber,
+        ...(branch === undefined ? {} : { branch }),
+        _links: { self: { title: "Version", name: pacticipantVersionNumber, href: version } },
+      },
+    },
+    _links: {
+      "pb:pacticipant": { title: "Pacticipant", name: pacticipantName, href: pacticipant },
+      "pb:pacticipant-version": { title: "Pacticipant version", name: pacticipantVersionNumber, href: version },
+      "pb:pacticipant-version-tags": [],
+      "pb:contracts": contracts.map((contract) => ({
+        title: "Pact",
+        name: `Pact between ${contract.consumerName} (${pacticipantVersionNumber}) and ${contract.providerName}`,
+        href: `${base}/pacts/provider/${encodeURIComponent(contract.providerName)}/consumer/${encodeURIComponent(contract.consumerName)}/version/${encodeURIComponent(pacticipantVersionNumber)}`,
+      })),
+    },
+  };
 }
