@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { QimenError } from "../src/protocol/errors.js";
 import type { ResponseFlag } from "../src/protocol/model.js";
 import { decodeResponse, type DecodedResponse } from "../src/protocol/response-codec.js";
+import { ORDER_CANCEL_NAMES } from "../src/protocol/system-params.js";
 
 /**
  * How a contract marks the interaction the gateway must deliver with a deliberately wrong
@@ -248,4 +249,43 @@ export function missingStateChangeUrl(
   const states = requiredStates(contracts);
   if (stateChangeUrl !== undefined || states.length === 0) return undefined;
   return `the contracts need provider states (${states.map((state) => `"${state}"`).join(", ")}): pass ${option}, the provider's Pact state-change endpoint`;
+}
+
+/**
+ * Throws QIMEN_CONTRACT_INVALID naming the first interaction that is no Qimen order.cancel call
+ * and why: a pact from a broker may be any provider's, and verifying a REST or JSON pact against a
+ * WMS would only produce failures that say nothing about the WMS.
+ */
+export function assertQimenContract(contract: Contract): void {
+  contract.interactions.forEach((interaction, index) => {
+    const why = notQimenReason(interaction);
+    if (why === undefined) return;
+    throw invalid(
+      `contract ${contract.path}, interaction ${index + 1} ("${interaction.description}") is not a Qimen order.cancel call: ${why}`,
+      { path: contract.path, interaction: index + 1 },
+    );
+  });
+}
+
+function notQimenReason(interaction: ContractInteraction): string | undefined {
+  const request = interaction.source["request"] as Record<string, unknown>;
+  if (String(request["method"]).toUpperCase() !== "POST") {
+    return `its request is ${String(request["method"])}, but the gateway delivers a POST`;
+  }
+  const methods = queryValues(request["query"], "method");
+  if (!methods.some((method) => ORDER_CANCEL_NAMES.has(method))) {
+    return `its request's query has ${methods.length === 0 ? "no method" : `method=${methods.join(",")}`}, not ${[...ORDER_CANCEL_NAMES].join(" or ")}`;
+  }
+  if (interaction.expectedFlag === undefined) {
+    return "its example response is no Qimen <response> with a <flag>";
+  }
+  return undefined;
+}
+
+/** A query parameter's values, from V4/V3's object of lists (or strings) or V2's query string. */
+function queryValues(query: unknown, name: string): string[] {
+  if (typeof query === "string") return new URLSearchParams(query).getAll(name);
+  if (!isRecord(query)) return [];
+  const value = query[name];
+  return (Array.isArray(value) ? value : [value]).filter((one): one is string => typeof one === "string");
 }

@@ -1,6 +1,6 @@
 import { QimenError } from "../src/protocol/errors.js";
 import { computeSign, isSignMethod, SIGN_METHODS } from "../src/protocol/signing.js";
-import { ORDER_CANCEL_METHOD, type MethodNameForm } from "../src/protocol/system-params.js";
+import { ORDER_CANCEL_METHOD, ORDER_CANCEL_NAMES, type MethodNameForm } from "../src/protocol/system-params.js";
 import { formatBeijingTimestamp } from "../src/protocol/timestamp.js";
 
 /** What the verifier delivers as, standing in for the Qimen gateway. */
@@ -36,7 +36,6 @@ export interface GatewayCall {
   readonly signs: readonly string[];
 }
 
-const ORDER_CANCEL_NAMES: ReadonlySet<string> = new Set(Object.values(ORDER_CANCEL_METHOD));
 /** Signing with another secret gives a well-formed sign that is wrong: a WMS must reject it on its value. */
 const WRONG_SECRET_PREFIX = "not-the-secret:";
 

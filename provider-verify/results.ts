@@ -66,6 +66,11 @@ export interface InteractionResult extends Pick<
   readonly notes: readonly string[];
   readonly response?: ResponseSummary;
   readonly client?: ClientView;
+  /**
+   * Set on a failure in a pact the Pact Broker marks pending or work in progress: reported, and
+   * published as failed, but it does not fail the build (Pact's pending pacts).
+   */
+  readonly pending?: true;
 }
 
 export interface VerificationReport {
@@ -86,6 +91,11 @@ export interface VerificationReport {
   readonly unreachable?: string;
   readonly interactions: readonly InteractionResult[];
   readonly summary: { readonly total: number; readonly passed: number; readonly failed: number };
+}
+
+/** Failures in pending (or WIP) pacts: reported, but not failing the build. */
+export function pendingFailures(report: VerificationReport): number {
+  return report.interactions.filter((result) => result.verdict === "failed" && result.pending === true).length;
 }
 
 /** A state given as `name (key=value, …)`, for one-line reports. */

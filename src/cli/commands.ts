@@ -1,4 +1,5 @@
 import type { Command } from "./command.js";
+import { brokerCommands } from "./broker-commands.js";
 import { cancelCommand } from "./cancel-command.js";
 import { demoCommand } from "./demo-command.js";
 import { reportCommand } from "./report-command.js";
@@ -13,5 +14,6 @@ export const COMMANDS: readonly Command[] = [
   wmsCommand,
   verifyCommand,
   reportCommand,
+  ...brokerCommands(),
   demoCommand,
 ];

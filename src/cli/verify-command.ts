@@ -3,7 +3,7 @@ import { loadContracts, missingStateChangeUrl, type Contract } from "../../provi
 import { shippedContractsDir } from "../../provider-verify/package-paths.js";
 import { parsePart } from "../../provider-verify/partition.js";
 import { consoleHeader, consoleResult, consoleSummary } from "../../provider-verify/reports.js";
-import type { VerificationReport } from "../../provider-verify/results.js";
+import { pendingFailures, type VerificationReport } from "../../provider-verify/results.js";
 import { MAX_SHARD_SIZE } from "../../provider-verify/shards.js";
 import { MAX_ANSWER_BYTES, MAX_HEADER_BYTES } from "../../provider-verify/transport.js";
 import {
@@ -19,6 +19,15 @@ import { parseQimenEndpoint } from "../client/qimen-client.js";
 import { isQimenError } from "../protocol/errors.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
 import { shortSecretWarning } from "../redaction.js";
+import {
+  BROKER_VERIFY_HELP,
+  BROKER_VERIFY_OPTIONS,
+  BROKER_VERIFY_USAGE,
+  brokerContracts,
+  brokerResultMarker,
+  brokerVerifySettings,
+  publishBrokerResults,
+} from "./broker-verify.js";
 import {
   APP_KEY_ENV,
   CUSTOMER_ID_ENV,
@@ -36,6 +45,7 @@ const help = `Usage: qimen-pact verify --provider-base-url URL [--contracts DIR|
                          --customer-id C] [--state-change-url URL] [--method-name short|long]
                          [--timeout-ms N] [--jobs N] [--shard K/N] [--provider-version V]
                          [--junit FILE] [--json FILE]
+${BROKER_VERIFY_USAGE}
 
 The gate a WMS team runs before deploying: replays every interaction of the contracts against the
 WMS the way the Qimen gateway delivers taobao.qimen.order.cancel, and says per interaction whether
@@ -123,12 +133,14 @@ Options:
                             N machines: the interactions in contract order are cut into N runs
                             whose sizes differ by one at most, the same on every machine. Write
                             each part's --json and join them with \`qimen-pact report merge\`.
-  --provider-version V      the WMS build verified (e.g. its git SHA), written into the JSON report;
-                            report merge refuses parts of different versions
+  --provider-version V      the WMS build verified (e.g. its git SHA): written into the JSON report
+                            (report merge refuses parts of different versions), and the version
+                            --publish publishes results for
   --junit FILE              also write a JUnit XML report, one testcase per interaction
   --json FILE               also write a machine-readable JSON report
   -h, --help                show this help
 
+${BROKER_VERIFY_HELP}
 Output: one line per interaction (PASS/FAIL, description, provider state, duration); under a
 failure, the reasons in plain words (expected vs actual, element path), the state's params and the
 answer received; then a summary. Control characters the WMS sent are shown escaped (\\u001b).
@@ -139,10 +151,13 @@ contract's own descriptions and states are shown as written. A secret of one or 
 cannot be told apart from text: it is masked only where it stands alone, with a warning.
 
 Exit codes:
-  0  every interaction passed
-  1  an interaction failed, or the provider is unreachable (checked first, in one line)
+  0  every interaction passed (failures of pending and WIP pacts aside)
+  1  an interaction failed, or the provider is unreachable (checked first, in one line); the
+     Pact Broker is unreachable or answers an error, no pact matches the selectors (unless
+     --fail-if-no-pacts-found false), or publishing a result failed
   2  usage or configuration error: unknown flag, missing secret or state-change URL, missing,
-     unreadable or invalid contract, report file that cannot be written
+     unreadable or invalid contract (a broker's pact that is no Qimen order.cancel contract),
+     report file that cannot be written, broker credentials refused (HTTP 401/403)
 
 Example:
   ${SECRET_ENV}=... qimen-pact verify --provider-base-url https://wms.example.com/qimen/api \\
@@ -168,9 +183,9 @@ export const verifyCommand: Command = {
         "timeout-ms": { type: "string", default: String(DEFAULT_TIMEOUT_MS) },
         jobs: { type: "string", default: String(availableParallelism()) },
         shard: { type: "string" },
-        "provider-version": { type: "string" },
         junit: { type: "string" },
         json: { type: "string" },
+        ...BROKER_VERIFY_OPTIONS,
       },
       strict: true,
     });
@@ -192,12 +207,22 @@ export const verifyCommand: Command = {
     const jobs = numericFlag(values.jobs, "--jobs", { expected: "a positive whole number of worker processes" });
     const part = values.shard === undefined ? undefined : parsePart(values.shard);
     if (typeof part === "string") throw new UsageError(`--shard: ${part}`);
+    if (part !== undefined && values.publish === true) {
+      throw new UsageError(
+        "--shard verifies a part, which is never published as a whole verification: publish the parts' merged report with `qimen-pact report merge ... --publish`",
+      );
+    }
     const providerVersion = optional(values["provider-version"]);
     const stateChangeUrl = values["state-change-url"];
     if (stateChangeUrl !== undefined && !isHttpUrl(stateChangeUrl)) {
       throw new UsageError(`--state-change-url must be an absolute http(s) URL, got "${stateChangeUrl}"`);
     }
-    const contracts = await readContracts(values.contracts ?? [shippedContractsDir()]);
+    const broker = brokerVerifySettings(values, io, timeoutMs);
+    const fromBroker = broker === undefined ? undefined : await brokerContracts(broker, io);
+    if (typeof fromBroker === "number") return fromBroker;
+    const contracts =
+      fromBroker?.map(({ contract }) => contract) ?? (await readContracts(values.contracts ?? [shippedContractsDir()]));
+    const mark = brokerResultMarker(fromBroker);
     // Checked here as well as by verifyProvider, so it is a usage error (exit 2) and nothing is printed first.
     const noStateChangeUrl = missingStateChangeUrl(contracts, stateChangeUrl, "--state-change-url");
     if (noStateChangeUrl !== undefined) throw new UsageError(noStateChangeUrl);
@@ -224,7 +249,7 @@ export const verifyCommand: Command = {
         jobs,
         env: io.env,
         signal: io.signal,
-        onResult: (result) => io.stdout(consoleResult(result)),
+        onResult: (result) => io.stdout(consoleResult(mark(result))),
         onProgress: (progress) => io.stderr(progressLine(progress)),
         ...(appKey === undefined ? {} : { appKey }),
         ...(customerId === undefined ? {} : { customerId }),
@@ -237,9 +262,14 @@ export const verifyCommand: Command = {
       io.stderr("qimen-pact verify: interrupted before every interaction was verified\n");
       return EXIT.failed;
     }
+    report = { ...report, interactions: report.interactions.map(mark) };
     io.stdout(consoleSummary(report));
     await writeReports(report, { junit: values.junit, json: values.json }, io);
-    return report.summary.failed === 0 ? EXIT.ok : EXIT.failed;
+    const published =
+      broker === undefined || fromBroker === undefined
+        ? undefined
+        : await publishBrokerResults(broker, fromBroker, report, io);
+    return published ?? (report.summary.failed === pendingFailures(report) ? EXIT.ok : EXIT.failed);
   },
 };
 

@@ -25,7 +25,12 @@ export type QimenErrorCode =
   | "QIMEN_ABORTED"
   // provider verification (qimen-pact verify)
   | "QIMEN_CONTRACT_INVALID"
-  | "QIMEN_REPORT_INVALID";
+  | "QIMEN_REPORT_INVALID"
+  // the Pact Broker, as seen by verify
+  | "QIMEN_BROKER_UNREACHABLE"
+  | "QIMEN_BROKER_AUTH"
+  | "QIMEN_BROKER_HTTP"
+  | "QIMEN_BROKER_NO_PACTS";
 
 export interface QimenErrorOptions {
   /** Facts that help the reader fix the problem: field names, limits, URLs. Never secrets. */

@@ -3,6 +3,8 @@ import { computeSign, type SignMethod } from "./signing.js";
 /** The API name the ERP calls the gateway with, and the name WMS-side code routes on. */
 export const ORDER_CANCEL_METHOD = { long: "taobao.qimen.order.cancel", short: "order.cancel" } as const;
 export type MethodNameForm = keyof typeof ORDER_CANCEL_METHOD;
+/** Both spellings of order.cancel's method name. */
+export const ORDER_CANCEL_NAMES: ReadonlySet<string> = new Set(Object.values(ORDER_CANCEL_METHOD));
 
 export const QIMEN_FORMAT = "xml";
 /** The Content-Type of Qimen bodies, requests and answers alike. */

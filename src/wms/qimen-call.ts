@@ -2,7 +2,7 @@ import { isQimenError } from "../protocol/errors.js";
 import type { OrderCancelRequest } from "../protocol/model.js";
 import { decodeCancelRequest } from "../protocol/request-codec.js";
 import { isSignMethod, verifySign } from "../protocol/signing.js";
-import { ORDER_CANCEL_METHOD, QIMEN_FORMAT } from "../protocol/system-params.js";
+import { ORDER_CANCEL_NAMES, QIMEN_FORMAT } from "../protocol/system-params.js";
 import { formatBeijingTimestamp, parseBeijingTimestamp } from "../protocol/timestamp.js";
 import type { XmlLimits } from "../protocol/xml.js";
 import { failureCodeOf, SUCCESS_CODE, type FailureCode } from "./failure-codes.js";
@@ -46,7 +46,6 @@ export interface QimenCallResult {
   readonly warnings: readonly string[];
 }
 
-const CANCEL_METHODS: ReadonlySet<string> = new Set(Object.values(ORDER_CANCEL_METHOD));
 const BAD_SIGN_MESSAGE = "Illegal request";
 /** How much of a refused call's body the request log searches for its orderCode: Qimen puts it among the first fields. */
 export const ORDER_CODE_SCAN_BYTES = 4 * 1024;
@@ -121,10 +120,10 @@ function checkSystemParams(params: ReadonlyMap<string, string>, call: QimenCall,
   }
   const method = params.get("method");
   if (method === undefined) throw new Rejection("method-missing", "method parameter is missing");
-  if (!CANCEL_METHODS.has(method)) {
+  if (!ORDER_CANCEL_NAMES.has(method)) {
     throw new Rejection(
       "method-unknown",
-      `unknown method ${quoteForMessage(method)}: this endpoint serves ${[...CANCEL_METHODS].join(" and ")}`,
+      `unknown method ${quoteForMessage(method)}: this endpoint serves ${[...ORDER_CANCEL_NAMES].join(" and ")}`,
     );
   }
 }

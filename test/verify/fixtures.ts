@@ -33,6 +33,15 @@ export async function writeContractSubset(
   return path;
 }
 
+/** The committed contract as a Pact Broker serves it: every interaction with the broker's `_id`. */
+export async function brokerServedContract(): Promise<Json & { interactions: Json[] }> {
+  const pact = JSON.parse(await readFile(COMMITTED_CONTRACT, "utf8")) as Json & { interactions: Json[] };
+  return {
+    ...pact,
+    interactions: pact.interactions.map((interaction, index) => ({ _id: `id-${index + 1}`, ...interaction })),
+  };
+}
+
 /** An interaction in a provider state, as read from a contract; each test adds the example and Pact source it needs. */
 export const CANCEL_IN_STATE: Omit<ContractInteraction, "source"> = {
   contract: "c.json",

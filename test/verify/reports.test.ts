@@ -279,4 +279,46 @@ describe("verify: reports", () => {
       });
     });
   });
+  describe("a failure of a pending pact: reported, marked, never failing the build", () => {
+    const PENDING_REPORT: VerificationReport = {
+      ...REPORT,
+      interactions: REPORT.interactions.map((result) =>
+        result.verdict === "failed" ? { ...result, pending: true as const } : result,
+      ),
+    };
+
+    it("prints FAIL (pending) and a PASSED summary that counts it", () => {
+      expect(consoleResult({ ...FAILED, pending: true }).split("\n")[0]).to.equal(
+        'FAIL (pending)  a cancel "signed" with the wrong secret  [given an order exists; sent with a wrong sign]  1234 ms',
+      );
+      expect(consoleSummary(PENDING_REPORT)).to.equal(
+        "3 interactions: 2 passed, 1 failed (1 in pending pacts, which do not fail the build) (1.5 s). PASSED\n",
+      );
+      expect(consoleSummary(REPORT)).to.equal("3 interactions: 2 passed, 1 failed (1.5 s). FAILED\n");
+    });
+
+    it("writes it to JUnit as skipped with its reasons, not as a failure a CI server would fail the build on", () => {
+      const suites = (
+        new XMLParser({
+          ignoreAttributes: false,
+          attributeNamePrefix: "",
+          isArray: (name) => name === "testsuite",
+        }).parse(junitReport(PENDING_REPORT)) as {
+          testsuites: {
+            failures: string;
+            testsuite: { failures: string; skipped: string; testcase: Record<string, unknown>[] }[];
+          };
+        }
+      ).testsuites;
+      const [first] = suites.testsuite;
+      expect([suites.failures, first?.failures, first?.skipped]).to.deep.equal(["0", "0", "1"]);
+      expect(first?.testcase[1]?.["failure"]).to.equal(undefined);
+      expect(first?.testcase[1]?.["skipped"]).to.deep.equal({
+        message: 'pending pact, not failing the build: body response/flag (text): expected "failure", got "success"',
+        "#text": consoleResult({ ...FAILED, pending: true })
+          .replace("\u0001", "\uFFFD")
+          .trim(),
+      });
+    });
+  });
 });
