@@ -140,7 +140,8 @@ selectors ({"deployedOrReleased": true}) know what is ${verb} where.
 Options:
   --pacticipant NAME        the application ${verb}, as named at the broker
   --version V               its version
-  --environment ENV         where it was ${verb} (the environment must exist at the broker)
+  --environment ENV         where it was ${verb} (the environment must exist at the broker);
+                            --to-environment ENV, as can-i-deploy spells it, is the same
   --broker-url URL          the Pact Broker
   -h, --help                show this help
 
@@ -259,13 +260,22 @@ function recordCommand(kind: "deployment" | "release", runner: PactCliRunner): C
       invocation(args) {
         const { values } = parseCommandArgs({
           args: [...args],
-          options: { ...VERSION_OPTIONS, environment: { type: "string" }, ...BROKER_URL_OPTION },
+          options: {
+            ...VERSION_OPTIONS,
+            environment: { type: "string" },
+            "to-environment": { type: "string" },
+            ...BROKER_URL_OPTION,
+          },
           strict: true,
         });
+        if (values.environment !== undefined && values["to-environment"] !== undefined) {
+          throw new UsageError("give --environment or --to-environment, not both: they name the same environment");
+        }
+        const environment = values.environment ?? values["to-environment"];
         const argv = [
           `record-${kind}`,
           ...versionArgs(values),
-          ...["--environment", required(values.environment, "--environment")],
+          ...["--environment", required(environment, "--environment")],
         ];
         return { brokerUrl: values["broker-url"], argv };
       },

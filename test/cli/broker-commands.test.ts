@@ -87,6 +87,21 @@ describe("broker commands over Pact's official CLI: the argv and environment the
       ],
     },
     {
+      // --to-environment, as can-i-deploy spells it, names the same environment.
+      args: ["record-deployment", "--pacticipant", "qimen-erp", "--version", "7", "--to-environment", "production"],
+      env: { PACT_BROKER_BASE_URL: BROKER },
+      argv: [
+        "broker",
+        "record-deployment",
+        "--pacticipant",
+        "qimen-erp",
+        "--version",
+        "7",
+        "--environment",
+        "production",
+      ],
+    },
+    {
       args: ["record-release", "--pacticipant", "qimen-wms", "--version", "2.1", "--environment", "on-prem"],
       env: { PACT_BROKER_BASE_URL: BROKER },
       argv: ["broker", "record-release", "--pacticipant", "qimen-wms", "--version", "2.1", "--environment", "on-prem"],
@@ -207,6 +222,13 @@ describe("broker commands: usage errors exit 2 and never run the official CLI", 
     {
       args: () => ["record-deployment", "--pacticipant", "a", "--version", "1", "--broker-url", BROKER],
       says: "missing --environment",
+    },
+    {
+      args: () => [
+        "record-deployment",
+        ...["--pacticipant", "a", "--version", "1", "--environment", "e", "--to-environment", "f"],
+      ],
+      says: "give --environment or --to-environment, not both: they name the same environment",
     },
     {
       args: () => [
