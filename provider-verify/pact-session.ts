@@ -6,6 +6,7 @@ import { Verifier } from "@pact-foundation/pact/src/dsl/verifier/verifier.js";
 import { Agent, type Dispatcher } from "undici";
 import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
 import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, shownUrl, type CallOutcome } from "./transport.js";
+import { trimXmlSpace } from "../src/protocol/xml-space.js";
 import { parsePactOutcomes } from "./pact-results.js";
 import { stateAnswerFailure } from "./state-answer.js";
 import { interactionId, MARKER_HEADER, markedCall, markedStateParams } from "./shards.js";
@@ -314,10 +315,14 @@ function forPact(body: Buffer): { readonly relayed: Buffer; readonly removed: Re
   return { relayed, removed };
 }
 
-/** The root element's start tag, after the prolog (declaration, comments, processing instructions), when unprefixed. */
-const ROOT_START_TAG = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*<[A-Za-z_][\w.-]*(?<attributes>(?:\s[^>]*)?)>/;
+/**
+ * The root element's start tag, after the prolog (declaration, comments, processing instructions), when unprefixed.
+ * White space is XML's own, one character per turn: `(?:\s+)*` backtracks exponentially on a run of spaces.
+ */
+const ROOT_START_TAG =
+  /^(?:[ \t\r\n]|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*<[A-Za-z_][\w.-]*(?<attributes>(?:[ \t\r\n][^>]*)?)>/;
 /** `xmlns="…"`, the default namespace declaration; never `xmlns:prefix="…"`. */
-const DEFAULT_NAMESPACE = /\s+xmlns\s*=\s*(?:"[^"]*"|'[^']*')/;
+const DEFAULT_NAMESPACE = /[ \t\r\n]+xmlns[ \t\r\n]*=[ \t\r\n]*(?:"[^"]*"|'[^']*')/;
 
 function relayedHeaders(headers: IncomingMessage["headers"]): Record<string, string> {
   const relayed: Record<string, string> = {};
@@ -343,7 +348,8 @@ function answer(response: ServerResponse, status: number, contentType: string, t
 }
 
 function excerpt(body: Buffer): string {
-  const text = body.toString("utf8").replace(/\s+/g, " ").trim();
+  // Only XML white space is folded: U+00A0 or U+FEFF in an answer stays, for the report to show escaped.
+  const text = trimXmlSpace(body.toString("utf8").replace(/[ \t\r\n]+/g, " "));
   return text.length <= 300 ? text || "(empty body)" : `${text.slice(0, 300)}…`;
 }
 

@@ -9,6 +9,7 @@ import { DELIVERY_MEANINGS, QimenDeliveryError } from "../client/delivery-error.
 import type { OrderCancelRequest } from "../protocol/model.js";
 import { isKnownOrderType, ORDER_TYPE_CODES } from "../protocol/order-types.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
+import { trimXmlSpace } from "../protocol/xml-space.js";
 import { printable } from "../text.js";
 import {
   APP_KEY_ENV,
@@ -149,7 +150,8 @@ export const cancelCommand: Command = {
 
 function requireText(value: string | undefined, flag: string, io: CliIo): string {
   const text = requireOption(value, flag, io);
-  if (text.trim() === "") throw new UsageError(`${flag} must not be blank`);
+  // Blank as XML sees it: an order code of U+3000 is content the WMS receives as sent.
+  if (trimXmlSpace(text) === "") throw new UsageError(`${flag} must not be blank`);
   return text;
 }
 

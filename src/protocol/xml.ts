@@ -1,11 +1,12 @@
 import { XMLParser, XMLValidator, type EntityDecoderOptions } from "fast-xml-parser";
 import { QimenError } from "./errors.js";
+import { trimXmlSpace, XML_SPACE } from "./xml-space.js";
 
 /** A parsed element: its child elements in document order and its own decoded text. */
 export interface XmlElement {
   readonly name: string;
   readonly children: readonly XmlElement[];
-  /** Text and CDATA directly inside the element, entities decoded, surrounding whitespace trimmed. */
+  /** Text and CDATA directly inside the element, entities decoded, surrounding XML white space (space, tab, CR, LF) trimmed. */
   readonly text: string;
 }
 
@@ -129,7 +130,8 @@ function createParser(maxDepth: number): XMLParser {
     ignoreAttributes: true,
     parseTagValue: false,
     parseAttributeValue: false,
-    trimValues: true,
+    // The library trims with JavaScript's trim(), which eats U+00A0 and U+3000: we trim XML white space ourselves.
+    trimValues: false,
     processEntities: false,
     htmlEntities: false,
     entityDecoder: NO_ENTITY_DECODING,
@@ -232,8 +234,7 @@ function hasDtdMarkup(text: string): boolean {
   return DTD_MARKUP.test(text.includes("<![CDATA[") ? text.replace(CDATA_SECTION, "") : text);
 }
 
-/** XML's own white space: JavaScript's \s also takes U+000B and U+000C, which XML forbids. */
-const SPACE = "[ \\t\\r\\n]";
+const SPACE = XML_SPACE;
 
 /** A well-formed XML declaration; its values cannot hold "?>", so where it ends is beyond doubt. */
 const DECLARATION =
@@ -295,7 +296,7 @@ function plainRootStart(text: string): number | undefined {
 type OrderedNode = Record<string, unknown>;
 
 /** The checks a document outside the plain subset needs; returns its first illegal character, if any. */
-const END_OF_MARKUP = />\s*$/;
+const END_OF_MARKUP = new RegExp(`>${SPACE}*$`);
 
 function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
   if (hasDtdMarkup(text)) {
@@ -304,7 +305,7 @@ function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
       "XML body contains a DOCTYPE or entity declaration: DTDs are not accepted, remove it",
     );
   }
-  if (text.trim() === "") {
+  if (trimXmlSpace(text) === "") {
     throw new QimenError("QIMEN_XML_MALFORMED", "XML body is empty: send one root element");
   }
   const validation = XMLValidator.validate(text, { allowBooleanAttributes: false });
@@ -352,7 +353,9 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
     throw new QimenError("QIMEN_XML_MALFORMED", `XML body could not be parsed: ${message}`, { cause });
   }
   const roots = nodes.filter((node) => elementName(node) !== undefined);
-  const strayText = nodes.some((node) => elementName(node) === undefined && TEXT in node);
+  const strayText = nodes.some(
+    (node) => elementName(node) === undefined && TEXT in node && trimXmlSpace(node[TEXT] as string) !== "",
+  );
   if (roots.length !== 1 || strayText) {
     throw new QimenError(
       "QIMEN_XML_MALFORMED",
@@ -434,7 +437,7 @@ function toElement(node: OrderedNode, depth: number, limits: XmlLimits, checkCha
       children.push(toElement(item, depth + 1, limits, checkChars));
     }
   }
-  return { name, children, text: text.trim() };
+  return { name, children, text: trimXmlSpace(text) };
 }
 
 function rejectIllegalChars(text: string, elementName: string): void {

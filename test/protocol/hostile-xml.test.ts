@@ -324,11 +324,18 @@ const HOSTILE: readonly HostileCase[] = [
     message: /^XML body contains U\+0001 at line 1, column 73, which is not a legal XML character$/,
   },
   {
-    // Trimmed away with the surrounding whitespace, so found in no element's text: reported by position.
-    name: "a raw vertical tab on the second line",
-    body: `<request>\n${REQUIRED}<cancelReason> \u000B </cancelReason></request>`,
+    // In a comment, so found in no element's text: reported by position.
+    name: "a raw vertical tab in a comment on the second line",
+    body: `<request>\n${REQUIRED}<!-- \u000B --></request>`,
     code: "QIMEN_XML_MALFORMED",
-    message: /^XML body contains U\+000B at line 2, column 74, which is not a legal XML character$/,
+    message: /^XML body contains U\+000B at line 2, column 64, which is not a legal XML character$/,
+  },
+  {
+    // U+000B is no XML white space: it is not trimmed away with the spaces around it.
+    name: "a raw vertical tab amid spaces",
+    body: `<request>${REQUIRED}<cancelReason> \u000B </cancelReason></request>`,
+    code: "QIMEN_XML_MALFORMED",
+    message: /^<cancelReason> contains U\+000B, which is not a legal XML character$/,
   },
   {
     name: "a __proto__ request field",
