@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator, type EntityDecoderOptions } from "fast-xml-parser";
 import { QimenError } from "./errors.js";
+import { linePosition, markupViolation } from "./xml-markup.js";
 import { trimXmlSpace, XML_SPACE } from "./xml-space.js";
 
 /** A parsed element: its child elements in document order and its own decoded text. */
@@ -338,6 +339,8 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
   const rootStart = plainRootStart(text);
   // Found here once; only a document that has one pays for the walk naming its element.
   const illegal = rootStart === undefined ? checkWellFormed(text) : undefined;
+  const violation = markupViolation(text);
+  if (violation !== undefined) throw violation;
   let nodes: OrderedNode[];
   try {
     // A plain document's declaration is cut off: the parser would read its attributes only to drop
@@ -366,9 +369,7 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
   const root = toElement(roots[0] as OrderedNode, 1, limits, illegal !== undefined);
   if (illegal !== undefined) {
     // Not inside any element's text: in a comment, an attribute or between the root and the end.
-    const before = text.slice(0, illegal.index).split("\n");
-    const line = before.length;
-    const column = (before.at(-1) as string).length + 1;
+    const { line, column } = linePosition(text, illegal.index);
     throw new QimenError(
       "QIMEN_XML_MALFORMED",
       `XML body contains ${illegal.codePoint} at line ${line}, column ${column}, which is not a legal XML character`,
