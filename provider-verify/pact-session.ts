@@ -7,6 +7,7 @@ import { Agent, type Dispatcher } from "undici";
 import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
 import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, shownUrl, type CallOutcome } from "./transport.js";
 import { trimXmlSpace } from "../src/protocol/xml-space.js";
+import { informationalTolerantConnector } from "../src/client/informational-answers.js";
 import { parsePactOutcomes } from "./pact-results.js";
 import { stateAnswerFailure } from "./state-answer.js";
 import { interactionId, MARKER_HEADER, markedCall, markedStateParams } from "./shards.js";
@@ -89,7 +90,7 @@ export async function runShards(
   report: (records: readonly RunRecord[]) => Promise<void>,
 ): Promise<void> {
   const gateway: GatewaySettings = { ...job.gateway, providerUrl: new URL(job.gateway.providerUrl) };
-  const dispatcher = new Agent({ connect: { timeout: job.timeoutMs } });
+  const dispatcher = new Agent({ connect: informationalTolerantConnector({ timeout: job.timeoutMs }) });
   const session: Session = { job, gateway, dispatcher, unreachable: undefined };
   try {
     for (const shard of job.shards) await report(await runShard(session, shard));
