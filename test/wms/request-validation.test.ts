@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { isQimenError } from "../../src/protocol/errors.js";
 import { decodeCancelRequest } from "../../src/protocol/request-codec.js";
 import { DEFAULT_XML_LIMITS } from "../../src/protocol/xml.js";
+import { describeContentTypeProblem, contentTypeProblem } from "../../src/protocol/content-type.js";
 import {
+  CANCEL_NEW_ORDER_BODY,
   CANCELLED,
   failure,
   NEW_ORDER,
@@ -140,6 +142,53 @@ describe("sandbox WMS: request validation (correctly signed, bad bodies)", () =>
     );
     expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
   });
+});
+
+describe("sandbox WMS: the request's Content-Type, as the SDK's SpiUtils reads it", () => {
+  let sandbox: RunningSandbox;
+  beforeEach(async () => {
+    sandbox = await startSandbox();
+    sandbox.wms.store.put(NEW_ORDER);
+  });
+  afterEach(() => sandbox.wms.close());
+
+  const body = CANCEL_NEW_ORDER_BODY;
+  const ACCEPTED = [
+    "text/xml;charset=utf-8",
+    "text/xml; charset=UTF-8",
+    "text/xml;charset=utf8",
+    "application/xml",
+    "text/xml; charset=utf-8;",
+  ];
+  for (const contentType of ACCEPTED) {
+    it(`accepts ${contentType}`, async () => {
+      expect(await postQimen(sandbox, toSearch(signedParams({ body })), body, contentType)).to.deep.equal(CANCELLED);
+    });
+  }
+
+  const REFUSED: readonly { readonly contentType: string | null; readonly names: string }[] = [
+    { contentType: "Text/XML;charset=utf-8", names: "SpiUtils refuses it" },
+    { contentType: "APPLICATION/XML", names: "SpiUtils refuses it" },
+    { contentType: 'text/xml; charset="utf-8"', names: "UnsupportedEncodingException" },
+    { contentType: "text/xml;charset=gbk", names: "Qimen allows no other charset" },
+    { contentType: "application/x-www-form-urlencoded", names: "SpiUtils refuses it" },
+    { contentType: null, names: "no Content-Type header" },
+  ];
+  for (const { contentType, names } of REFUSED) {
+    it(`refuses ${contentType ?? "no Content-Type"}: content-type-unsupported naming the SDK behaviour, nothing changed`, async () => {
+      const reply = await postQimen(sandbox, toSearch(signedParams({ body })), body, contentType);
+      const problem = contentTypeProblem("request", contentType ?? undefined);
+      expect(problem).not.to.equal(undefined);
+      expect(reply).to.deep.equal(
+        failure(
+          "content-type-unsupported",
+          `${describeContentTypeProblem("request", problem!)} (a WMS built on the official SDK's SpiUtils refuses this call)`,
+        ),
+      );
+      expect(reply.message).to.include(names);
+      expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
+    });
+  }
 });
 
 describe("sandbox WMS: configured xmlLimits", () => {
