@@ -67,6 +67,34 @@ export function markupViolation(text: string): QimenError | undefined {
   return undefined;
 }
 
+const LEADING_TEXT = /^[ \t\r\n]*([^< \t\r\n][^<]{0,19})/;
+/** The two ways the validator says the document ended with elements open: the innermost is last. */
+const UNCLOSED_AT_END = /^Unclosed tag '([^']*)'\.$|^Invalid '\[(.*)\]' found\.$/;
+
+/** Text before the root element, where the validator would only name its first character. */
+export function misplacedText(text: string): QimenError | undefined {
+  const stray = LEADING_TEXT.exec(text)?.[1];
+  if (stray === undefined) return undefined;
+  return malformed(
+    `has text before the root element (starting with ${JSON.stringify(stray)}): start with <?xml or the root element`,
+    text,
+    text.indexOf(stray),
+  );
+}
+
+/**
+ * A document that ends while elements are still open, from the validator's own diagnostic (which
+ * points at line 1, column 1): said as where it really is, the end, inside the innermost element.
+ */
+export function cutShort(text: string, validatorMessage: string): QimenError | undefined {
+  const match = UNCLOSED_AT_END.exec(validatorMessage);
+  if (match === null) return undefined;
+  const names = match[1] === undefined ? (JSON.parse(`[${match[2] ?? ""}]`) as unknown[]) : [match[1]];
+  const innermost = names.at(-1);
+  if (typeof innermost !== "string") return undefined;
+  return malformed(`ends inside <${innermost}>: it was cut off, or a closing tag is missing`, text, text.length);
+}
+
 /** Line and column (both from 1) of `index` in `text`, as an editor shows them. */
 export function linePosition(text: string, index: number): { readonly line: number; readonly column: number } {
   const before = text.slice(0, index).split("\n");

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator, type EntityDecoderOptions } from "fast-xml-parser";
 import { QimenError } from "./errors.js";
-import { linePosition, markupViolation } from "./xml-markup.js";
+import { cutShort, linePosition, markupViolation, misplacedText } from "./xml-markup.js";
 import { trimXmlSpace, XML_SPACE } from "./xml-space.js";
 
 /** A parsed element: its child elements in document order and its own decoded text. */
@@ -311,6 +311,8 @@ function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
   }
   const validation = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (validation !== true) {
+    const misplaced = misplacedText(text) ?? cutShort(text, validation.err.msg);
+    if (misplaced !== undefined) throw misplaced;
     const { line, col } = validation.err;
     const reason = truncate(validation.err.msg);
     // The validator leaves the column out for some errors (a document with no element at all).

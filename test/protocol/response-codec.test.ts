@@ -217,12 +217,21 @@ const UNRECOGNISED: { readonly name: string; readonly body: string | Uint8Array;
     body: "<request><warehouseCode>W1</warehouseCode><orderCode>O1</orderCode></request>",
     message: /expected root <response>, got <request>/,
   },
-  { name: "a JSON body", body: '{"response":{"flag":"success","code":"0"}}', message: /not readable XML .*char '\{'/ },
-  { name: "an nginx 502 HTML page", body: NGINX_502, message: /not readable XML .*'hr'/ },
+  {
+    name: "a JSON body",
+    body: '{"response":{"flag":"success","code":"0"}}',
+    message: /not readable XML \(XML body has text before the root element \(starting with "\{/,
+  },
+  {
+    name: "an nginx 502 HTML page",
+    body: NGINX_502,
+    message:
+      /^Not a Qimen order.cancel response: body is not readable XML \(it is an HTML page \(title "502 Bad Gateway"\)\)$/,
+  },
   {
     name: "an HTML5 error page",
     body: "<!DOCTYPE html><html><body><p>Service&nbsp;Unavailable</p></body></html>",
-    message: /not readable XML .*DOCTYPE/,
+    message: /^Not a Qimen order.cancel response: body is not readable XML \(it is an HTML page\)$/,
   },
   {
     name: "a well-formed XHTML page",
