@@ -67,7 +67,8 @@ export function markupViolation(text: string): QimenError | undefined {
   return undefined;
 }
 
-const LEADING_TEXT = /^[ \t\r\n]*([^< \t\r\n][^<]{0,19})/;
+/** Up to 20 characters of it, whole ones (`u`): a quote never ends between the halves of a surrogate pair. */
+const LEADING_TEXT = /^[ \t\r\n]*([^< \t\r\n][^<]{0,19})/u;
 /** The two ways the validator says the document ended with elements open: the innermost is last. */
 const UNCLOSED_AT_END = /^Unclosed tag '([^']*)'\.$|^Invalid '\[(.*)\]' found\.$/;
 
