@@ -103,10 +103,14 @@ function refusedForItsSize(body: Buffer): boolean {
   }
 }
 
-/** The root element's start tag, after the prolog (declaration, comments, processing instructions), when unprefixed. */
-const ROOT_START_TAG = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*<[A-Za-z_][\w.-]*(?<attributes>(?:\s[^>]*)?)>/;
+/**
+ * The root element's start tag, after the prolog (declaration, comments, processing instructions), when unprefixed.
+ * White space is XML's own, one character per turn: `(?:\s+)*` backtracks exponentially on a run of spaces.
+ */
+const ROOT_START_TAG =
+  /^(?:[ \t\r\n]|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)*<[A-Za-z_][\w.-]*(?<attributes>(?:[ \t\r\n][^>]*)?)>/;
 /** `xmlns="…"`, the default namespace declaration; never `xmlns:prefix="…"`. */
-const DEFAULT_NAMESPACE = /\s+xmlns\s*=\s*(?:"[^"]*"|'[^']*')/;
+const DEFAULT_NAMESPACE = /[ \t\r\n]+xmlns[ \t\r\n]*=[ \t\r\n]*(?:"[^"]*"|'[^']*')/;
 
 /**
  * Pact's verdict, without its findings on the body when Pact was shown a stand-in: they are about

@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import type { Dispatcher } from "undici";
 import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
 import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, shownUrl, type CallOutcome, verifierDispatcher } from "./transport.js";
+import { trimXmlSpace } from "../src/protocol/xml-space.js";
 import { parsePactOutcomes } from "./pact-results.js";
 import { checkedHeaders, forPact, judgedWithout, relayedHeaders } from "./pact-relay.js";
 import { runPactVerifier } from "./pact-core-run.js";
@@ -270,7 +271,8 @@ function answer(response: ServerResponse, status: number, contentType: string, t
 }
 
 function excerpt(body: Buffer): string {
-  const text = body.toString("utf8").replace(/\s+/g, " ").trim();
+  // Only XML white space is folded: U+00A0 or U+FEFF in an answer stays, for the report to show escaped.
+  const text = trimXmlSpace(body.toString("utf8").replace(/[ \t\r\n]+/g, " "));
   return text.length <= 300 ? text || "(empty body)" : `${text.slice(0, 300)}…`;
 }
 

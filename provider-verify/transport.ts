@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { Agent, request, type Dispatcher } from "undici";
 import { transportError } from "../src/client/delivery-error.js";
+import { informationalTolerantConnector } from "../src/client/informational-answers.js";
 
 /** An HTTP answer, read in full (up to MAX_ANSWER_BYTES, decoded too). */
 export interface HttpAnswer {
@@ -56,9 +57,15 @@ export const MAX_HEADER_BYTES = 256 * 1024;
 
 const inflate = promisify(gunzip);
 
-/** The HTTP client of verify's calls: connect within the deadline, headers up to MAX_HEADER_BYTES. */
+/**
+ * The HTTP client of verify's calls: connect within the deadline, headers up to MAX_HEADER_BYTES,
+ * informational (1xx) answers before the final one skipped, as RFC 9110 asks of a client.
+ */
 export function verifierDispatcher(timeoutMs: number): Agent {
-  return new Agent({ connect: { timeout: timeoutMs }, maxHeaderSize: MAX_HEADER_BYTES });
+  return new Agent({
+    connect: informationalTolerantConnector({ timeout: timeoutMs }),
+    maxHeaderSize: MAX_HEADER_BYTES,
+  });
 }
 
 const UNREACHABLE = new Set(["QIMEN_CONNECTION_REFUSED", "QIMEN_CONNECT_TIMEOUT"]);

@@ -7,10 +7,12 @@ import {
   type CancelResult,
 } from "../client/qimen-client.js";
 import { DELIVERY_MEANINGS, QimenDeliveryError } from "../client/delivery-error.js";
+import { informationalTolerantConnector } from "../client/informational-answers.js";
 import type { OrderCancelRequest } from "../protocol/model.js";
 import { isKnownOrderType, ORDER_TYPE_CODES } from "../protocol/order-types.js";
 import type { MethodNameForm } from "../protocol/system-params.js";
 import { redactor, redactStrings, shortSecretWarning, type Redact } from "../redaction.js";
+import { trimXmlSpace } from "../protocol/xml-space.js";
 import { printable } from "../text.js";
 import {
   APP_KEY_ENV,
@@ -132,8 +134,8 @@ export const cancelCommand: Command = {
     };
     const connectTimeoutMs =
       milliseconds(values["connect-timeout-ms"], "--connect-timeout-ms") ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    // Our own agent, so the signs sent can be noted: a WMS may echo them.
-    const agent = new Agent({ connect: { timeout: connectTimeoutMs } });
+    // Our own agent, so the signs sent can be noted: a WMS may echo them. It skips 1xx answers as the client's own does.
+    const agent = new Agent({ connect: informationalTolerantConnector({ timeout: connectTimeoutMs }) });
     const signsSent: string[] = [];
     const client = createQimenClient({ ...settings, dispatcher: notingSigns(agent, signsSent) });
 
@@ -179,7 +181,8 @@ function notingSigns(dispatcher: Dispatcher, signs: string[]): Dispatcher {
 
 function requireText(value: string | undefined, flag: string, io: CliIo): string {
   const text = requireOption(value, flag, io);
-  if (text.trim() === "") throw new UsageError(`${flag} must not be blank`);
+  // Blank as XML sees it: an order code of U+3000 is content the WMS receives as sent.
+  if (trimXmlSpace(text) === "") throw new UsageError(`${flag} must not be blank`);
   return text;
 }
 

@@ -68,7 +68,11 @@ another outcome from <flag>: it compares the exact text, so " success " or succe
 no-break space (U+00A0) or U+3000 is no success. Accepted Content-Types: text/xml,
 application/xml, text/plain or plain/text in any case, with an unquoted charset=utf-8 (or utf8)
 or none; a trailing ";" is fine. A default namespace on <response>, any element order, CDATA,
-comments, processing instructions and xsi:nil are fine (the report notes what Pact needed removed).
+comments, processing instructions and xsi:nil are fine (the report notes what Pact needed removed),
+and so are informational answers before the real one (an unsolicited 100 Continue, 102, 103: a
+client must read on, and the SDK does). The ERP client refuses what every XML parser refuses
+("--" in a comment, "]]>" in text, a second BOM or XML declaration) and trims only XML white
+space (space, tab, CR, LF): U+00A0 and U+3000 are content.
 An answer coded sign-check-failure to a call signed with --secret fails too, whatever the contract
 expects: the WMS refused the signature and never judged the call (check --secret and --app-key).
 Invisible characters in reports are shown escaped (\\ufeff, \\u00a0).

@@ -40,7 +40,8 @@ const FLAGS: ReadonlyMap<string, string> = new Map([
 ]);
 
 const help = `Usage: qimen-pact wms [--host 127.0.0.1] [--port 0] [--path ${DEFAULT_QIMEN_PATH}] [--app-key K --secret S]
-                      [--customer-id C] [--timestamp-window-minutes N] [--insecure-skip-signature-check]
+                      [--customer-id C] [--timestamp-window-minutes N] [--allow-hmac-sign-methods]
+                      [--insecure-skip-signature-check]
 
 Runs the sandbox WMS: a careful reference provider of taobao.qimen.order.cancel, for ERP
 integration tests and for Pact verification. Serves until SIGINT/SIGTERM, then lets in-flight
@@ -65,6 +66,9 @@ Options:
   --customer-id C                  only accept calls for this customerId (or set ${CUSTOMER_ID_ENV}; default any)
   --timestamp-window-minutes N     accepted clock difference of a call's timestamp, either way
                                    (Beijing time; default ${DEFAULT_WINDOW_MINUTES})
+  --allow-hmac-sign-methods        accept sign_method hmac and hmac-sha256 too; by default they are
+                                   refused, as by every WMS built on the official SDK's SpiUtils
+                                   (it checks an md5 sign whatever sign_method says)
   --insecure-skip-signature-check  TEST ONLY: accept calls without checking app_key and sign, for
                                    replaying recorded requests that cannot be re-signed
   -h, --help                       show this help
@@ -76,6 +80,9 @@ Qimen calls: POST <path>?method=...&timestamp=...&app_key=...&sign=... with the 
   method order.cancel or taobao.qimen.order.cancel; answers HTTP 200, text/xml;charset=utf-8,
   <response><flag>success|failure</flag><code>...</code><message>...</message></response>,
   code 0 on success, a distinct code per failure cause (sign-check-failure for a bad sign).
+  As strict as an SDK-built WMS: the Content-Type must be text/xml or application/xml in lower
+  case with an unquoted charset=utf-8 (or utf8) or none (content-type-unsupported otherwise), and
+  the answer never starts with a byte-order mark.
   A param with an empty value (partner_id=) is accepted signed either way: with it, as Alibaba's
   receiver helper (SpiUtils) signs, or without it, as the SDK's sender signs.
   Bodies over ${DEFAULT_XML_LIMITS.maxBytes / 1024} KiB answer xml-too-large. So that the sender sees that answer, the rest
@@ -110,6 +117,7 @@ export const wmsCommand: Command = {
         secret: { type: "string" },
         "customer-id": { type: "string" },
         "timestamp-window-minutes": { type: "string", default: String(DEFAULT_WINDOW_MINUTES) },
+        "allow-hmac-sign-methods": { type: "boolean", default: false },
         "insecure-skip-signature-check": { type: "boolean", default: false },
       },
       strict: true,
@@ -138,6 +146,7 @@ export const wmsCommand: Command = {
         path: values.path,
         timestampWindowMs,
         verifySignatures,
+        allowHmacSignMethods: values["allow-hmac-sign-methods"],
         log: (line) => io.stdout(`${line}\n`),
         ...(credentials === undefined ? {} : { credentials }),
         ...(customerId === undefined ? {} : { customerId }),

@@ -1,2 +1,3 @@
 export * from "./delivery-error.js";
 export * from "./qimen-client.js";
+export * from "./informational-answers.js";

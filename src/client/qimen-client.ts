@@ -17,6 +17,7 @@ import {
   transportError,
   type CallContext,
 } from "./delivery-error.js";
+import { informationalTolerantConnector } from "./informational-answers.js";
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 export const DEFAULT_READ_TIMEOUT_MS = 30_000;
@@ -56,7 +57,11 @@ export interface QimenClientOptions {
    */
   readonly readTimeoutMs?: number;
   readonly clock?: () => Date;
-  /** An undici dispatcher the caller owns (and closes); by default the client owns an Agent. */
+  /**
+   * An undici dispatcher the caller owns (and closes); by default the client owns an Agent. Build
+   * it with `connect: informationalTolerantConnector(…)` so that it skips a 1xx the WMS sends
+   * before its answer, as the client's own does: undici alone drops the connection on one.
+   */
   readonly dispatcher?: Dispatcher;
   /** Off by default. Retries only cancels that cannot have been applied twice to harm. */
   readonly retry?: QimenRetryOptions;
@@ -116,7 +121,9 @@ export function parseQimenEndpoint(endpoint: string): URL {
 
 export function createQimenClient(options: QimenClientOptions): QimenClient {
   const settings = validate(options);
-  const dispatcher = options.dispatcher ?? new Agent({ connect: { timeout: settings.connectTimeoutMs } });
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({ connect: informationalTolerantConnector({ timeout: settings.connectTimeoutMs }) });
   const ownsDispatcher = options.dispatcher === undefined;
 
   async function cancelOrder(

@@ -2,6 +2,7 @@ export * from "./errors.js";
 export * from "./model.js";
 export * from "./order-types.js";
 export * from "./xml.js";
+export * from "./xml-space.js";
 export * from "./request-codec.js";
 export * from "./response-codec.js";
 export * from "./signing.js";

@@ -11,6 +11,7 @@ import {
   type XmlElement,
   type XmlLimits,
 } from "./xml.js";
+import { trimXmlSpace } from "./xml-space.js";
 import { writeXmlDocument, type XmlContent } from "./xml-writer.js";
 
 export const REQUEST_ROOT = "request";
@@ -33,7 +34,7 @@ export interface DecodedCancelRequest {
  */
 export function encodeCancelRequest(request: OrderCancelRequest): string {
   for (const field of REQUIRED_FIELDS) {
-    if (typeof request[field] !== "string" || request[field].trim() === "") {
+    if (typeof request[field] !== "string" || trimXmlSpace(request[field]) === "") {
       throw new TypeError(`order.cancel request needs a non-empty ${field}`);
     }
   }

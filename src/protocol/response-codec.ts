@@ -15,6 +15,7 @@ import {
   type XmlElement,
   type XmlLimits,
 } from "./xml.js";
+import { trimXmlSpace } from "./xml-space.js";
 import { writeXmlDocument } from "./xml-writer.js";
 
 /** Who wrote the answer: the WMS itself, the Qimen gateway (TOP* codes), or TOP's REST envelope. */
@@ -84,12 +85,30 @@ function parseResponseXml(body: string | Uint8Array, limits: XmlLimits): XmlElem
     return parseXml(body, limits);
   } catch (cause) {
     if (!isQimenError(cause)) throw cause;
+    const page = htmlPage(body);
     throw unrecognised(
-      `body is not readable XML (${cause.message})`,
+      `body is not readable XML (${page === undefined ? cause.message : `it is ${page}`})`,
       { xmlError: cause.code, ...cause.context },
       cause,
     );
   }
+}
+
+const HTML_START = /^(?:\uFEFF)?[ \t\r\n]*(?:<!--[^]*?-->[ \t\r\n]*)?<(?:!doctype[ \t\r\n]+html|html)[ \t\r\n>]/i;
+const HTML_TITLE = /<title[^>]*>([^<]*)<\/title>/i;
+/** How much of an answer is searched for an HTML page's start and title: a proxy's error page has both early. */
+const HTML_SCAN_CHARS = 2048;
+
+/** "an HTML page" (with its title, when it has one) for a body that is one, e.g. a proxy's 502 page; else undefined. */
+function htmlPage(body: string | Uint8Array): string | undefined {
+  const head =
+    typeof body === "string"
+      ? body.slice(0, HTML_SCAN_CHARS)
+      : Buffer.from(body.subarray(0, HTML_SCAN_CHARS)).toString("utf8");
+  if (!HTML_START.test(head)) return undefined;
+  const title = HTML_TITLE.exec(head)?.[1];
+  const shown = title === undefined ? "" : trimXmlSpace(title);
+  return shown === "" ? "an HTML page" : `an HTML page (title ${JSON.stringify(excerpt(shown))})`;
 }
 
 function singleValued(root: XmlElement): Map<string, XmlElement> {

@@ -1,11 +1,13 @@
 import { XMLParser, XMLValidator, type EntityDecoderOptions } from "fast-xml-parser";
 import { OptionError, QimenError } from "./errors.js";
+import { cutShort, linePosition, markupViolation, misplacedText } from "./xml-markup.js";
+import { trimXmlSpace, XML_SPACE } from "./xml-space.js";
 
 /** A parsed element: its child elements in document order and its own decoded text. */
 export interface XmlElement {
   readonly name: string;
   readonly children: readonly XmlElement[];
-  /** Text and CDATA directly inside the element, entities decoded, surrounding whitespace trimmed. */
+  /** Text and CDATA directly inside the element, entities decoded, surrounding XML white space (space, tab, CR, LF) trimmed. */
   readonly text: string;
 }
 
@@ -134,7 +136,8 @@ function createParser(maxDepth: number): XMLParser {
     ignoreAttributes: true,
     parseTagValue: false,
     parseAttributeValue: false,
-    trimValues: true,
+    // The library trims with JavaScript's trim(), which eats U+00A0 and U+3000: we trim XML white space ourselves.
+    trimValues: false,
     processEntities: false,
     htmlEntities: false,
     entityDecoder: NO_ENTITY_DECODING,
@@ -305,8 +308,7 @@ function hasDtdMarkup(text: string): boolean {
   return false;
 }
 
-/** XML's own white space: JavaScript's \s also takes U+000B and U+000C, which XML forbids. */
-const SPACE = "[ \\t\\r\\n]";
+const SPACE = XML_SPACE;
 
 /** A well-formed XML declaration; its values cannot hold "?>", so where it ends is beyond doubt. */
 const DECLARATION =
@@ -368,7 +370,7 @@ function plainRootStart(text: string): number | undefined {
 type OrderedNode = Record<string, unknown>;
 
 /** The checks a document outside the plain subset needs; returns its first illegal character, if any. */
-const END_OF_MARKUP = />\s*$/;
+const END_OF_MARKUP = new RegExp(`>${SPACE}*$`);
 
 function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
   if (hasDtdMarkup(text)) {
@@ -377,11 +379,13 @@ function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
       "XML body contains a DOCTYPE or entity declaration: DTDs are not accepted, remove it",
     );
   }
-  if (text.trim() === "") {
+  if (trimXmlSpace(text) === "") {
     throw new QimenError("QIMEN_XML_MALFORMED", "XML body is empty: send one root element");
   }
   const validation = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (validation !== true) {
+    const misplaced = misplacedText(text) ?? cutShort(text, validation.err.msg);
+    if (misplaced !== undefined) throw misplaced;
     const { line, col } = validation.err;
     const reason = truncate(validation.err.msg);
     // The validator leaves the column out for some errors (a document with no element at all).
@@ -410,6 +414,8 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
   const rootStart = plainRootStart(text);
   // Found here once; only a document that has one pays for the walk naming its element.
   const illegal = rootStart === undefined ? checkWellFormed(text) : undefined;
+  const violation = markupViolation(text);
+  if (violation !== undefined) throw violation;
   let nodes: OrderedNode[];
   try {
     // A plain document's declaration is cut off: the parser would read its attributes only to drop
@@ -425,7 +431,9 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
     throw new QimenError("QIMEN_XML_MALFORMED", `XML body could not be parsed: ${message}`, { cause });
   }
   const roots = nodes.filter((node) => elementName(node) !== undefined);
-  const strayText = nodes.some((node) => elementName(node) === undefined && TEXT in node);
+  const strayText = nodes.some(
+    (node) => elementName(node) === undefined && TEXT in node && trimXmlSpace(node[TEXT] as string) !== "",
+  );
   if (roots.length !== 1 || strayText) {
     throw new QimenError(
       "QIMEN_XML_MALFORMED",
@@ -436,9 +444,7 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
   const root = toElement(roots[0] as OrderedNode, 1, limits, illegal !== undefined);
   if (illegal !== undefined) {
     // Not inside any element's text: in a comment, an attribute or between the root and the end.
-    const before = text.slice(0, illegal.index).split("\n");
-    const line = before.length;
-    const column = (before.at(-1) as string).length + 1;
+    const { line, column } = linePosition(text, illegal.index);
     throw new QimenError(
       "QIMEN_XML_MALFORMED",
       `XML body contains ${illegal.codePoint} at line ${line}, column ${column}, which is not a legal XML character`,
@@ -507,7 +513,7 @@ function toElement(node: OrderedNode, depth: number, limits: XmlLimits, checkCha
       children.push(toElement(item, depth + 1, limits, checkChars));
     }
   }
-  return { name, children, text: text.trim() };
+  return { name, children, text: trimXmlSpace(text) };
 }
 
 function rejectIllegalChars(text: string, elementName: string): void {

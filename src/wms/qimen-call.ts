@@ -1,5 +1,6 @@
 import { isQimenError } from "../protocol/errors.js";
 import type { OrderCancelRequest } from "../protocol/model.js";
+import { contentTypeProblem, describeContentTypeProblem } from "../protocol/content-type.js";
 import { decodeCancelRequest } from "../protocol/request-codec.js";
 import { isSignMethod, verifySign } from "../protocol/signing.js";
 import { ORDER_CANCEL_NAMES, QIMEN_FORMAT } from "../protocol/system-params.js";
@@ -21,6 +22,11 @@ export interface QimenCallPolicy {
   /** Largest accepted distance, either way, between the call's timestamp and the sandbox clock. */
   readonly timestampWindowMs: number;
   readonly xmlLimits: XmlLimits;
+  /**
+   * Whether sign_method hmac and hmac-sha256 are accepted. An SDK-built WMS refuses them (its
+   * SpiUtils checks md5 whatever sign_method says), so by default the sandbox does too.
+   */
+  readonly allowHmacSignMethods: boolean;
 }
 
 export interface QimenCall {
@@ -28,6 +34,8 @@ export interface QimenCall {
   readonly search: string;
   /** The exact body bytes received. */
   readonly body: Uint8Array;
+  /** The Content-Type header as received, if any. */
+  readonly contentType: string | undefined;
   readonly receivedAt: Date;
 }
 
@@ -78,6 +86,7 @@ export function answerQimenCall(call: QimenCall, policy: QimenCallPolicy, store:
         `query parameter ${query.duplicates.map(quoteForMessage).join(", ")} given more than once: send each once`,
       );
     }
+    checkContentType(call.contentType);
     checkSystemParams(query.params, call, policy);
     const { request, warnings } = decodeBody(call.body, policy.xmlLimits);
     return { answer: cancel(request, store), ...about, orderCode: request.orderCode, warnings };
@@ -102,8 +111,19 @@ function orderCodeForLog(body: Uint8Array): string | undefined {
   return RAW_ORDER_CODE.exec(utf8.decode(body.subarray(0, ORDER_CODE_SCAN_BYTES)))?.[1];
 }
 
+/** SpiUtils reads the body in the charset the Content-Type names, as written: what it refuses, an SDK-built WMS refuses. */
+function checkContentType(contentType: string | undefined): void {
+  const problem = contentTypeProblem("request", contentType);
+  if (problem !== undefined) {
+    throw new Rejection(
+      "content-type-unsupported",
+      `${describeContentTypeProblem("request", problem)} (a WMS built on the official SDK's SpiUtils refuses this call)`,
+    );
+  }
+}
+
 function checkSystemParams(params: ReadonlyMap<string, string>, call: QimenCall, policy: QimenCallPolicy): void {
-  if (policy.verifySignatures) checkSignature(params, call.body, policy.credentials);
+  if (policy.verifySignatures) checkSignature(params, call.body, policy.credentials, policy.allowHmacSignMethods);
   checkTimestamp(params.get("timestamp"), call.receivedAt, policy.timestampWindowMs);
   const customerId = params.get("customerId");
   if (policy.customerId !== undefined && customerId !== policy.customerId) {
@@ -132,6 +152,7 @@ function checkSignature(
   params: ReadonlyMap<string, string>,
   body: Uint8Array,
   credentials: ReadonlyMap<string, string>,
+  allowHmacSignMethods: boolean,
 ): void {
   const appKey = params.get("app_key");
   if (appKey === undefined) throw new Rejection("app-key-missing", "app_key parameter is missing");
@@ -143,7 +164,13 @@ function checkSignature(
   if (!isSignMethod(signMethod)) {
     throw new Rejection(
       "sign-method-unsupported",
-      `sign_method ${quoteForMessage(signMethod)} is not supported: use md5, hmac or hmac-sha256`,
+      `sign_method ${quoteForMessage(signMethod)} is not supported: use ${allowHmacSignMethods ? "md5, hmac or hmac-sha256" : "md5"}`,
+    );
+  }
+  if (signMethod !== "md5" && !allowHmacSignMethods) {
+    throw new Rejection(
+      "sign-method-unsupported",
+      `sign_method ${quoteForMessage(signMethod)} is refused: a WMS built on the official SDK's SpiUtils checks an md5 sign whatever sign_method says, so it refuses this call; sign with md5`,
     );
   }
   // The message is Qimen's fixed one: neither the expected sign nor the signed string is echoed.

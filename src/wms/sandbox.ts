@@ -51,6 +51,12 @@ export interface SandboxWmsOptions {
    * Callers that turn it off must show INSECURE_WARNING to the user; each call's log line says `sign=unchecked`.
    */
   readonly verifySignatures?: boolean;
+  /**
+   * Accept sign_method hmac and hmac-sha256. Default false: the official SDK's receiver helper
+   * (SpiUtils), which many WMSs are built on, checks md5 whatever sign_method says, so an ERP
+   * signing with hmac passes here and breaks against them.
+   */
+  readonly allowHmacSignMethods?: boolean;
   /** Body size and nesting limits; a limit left out keeps its DEFAULT_XML_LIMITS value. */
   readonly xmlLimits?: Partial<XmlLimits>;
   /** The documents served. Default: a new, empty store. */
@@ -98,6 +104,7 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     verifySignatures,
     timestampWindowMs: checkDuration("timestampWindowMs", options.timestampWindowMs ?? DEFAULT_TIMESTAMP_WINDOW_MS),
     xmlLimits: checkXmlLimits({ ...DEFAULT_XML_LIMITS, ...options.xmlLimits }, "xmlLimits"),
+    allowHmacSignMethods: options.allowHmacSignMethods ?? false,
   };
   const drainTimeoutMs = checkDuration(
     "drainTimeoutMs",
@@ -126,7 +133,7 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     const read = await readBody(request, { maxBytes: policy.xmlLimits.maxBytes, discardBytes: UPLOAD_DISCARD_BYTES });
     if (read.kind === "aborted")
       return logCall(started, { call: "qimen", verdict: "aborted", reason: "client went away" });
-    const result = judge(read, search);
+    const result = judge(read, search, request.headers["content-type"]);
     const answer = { ...result.answer, message: xmlSafeText(result.answer.message) };
     send(response, 200, QIMEN_CONTENT_TYPE, encodeResponse(answer), read.kind === "too-large");
     logCall(started, {
@@ -141,13 +148,17 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     });
   }
 
-  function judge(read: Exclude<BodyReadResult, { kind: "aborted" }>, search: string): QimenCallResult {
+  function judge(
+    read: Exclude<BodyReadResult, { kind: "aborted" }>,
+    search: string,
+    contentType: string | undefined,
+  ): QimenCallResult {
     if (read.kind === "too-large") {
       const message = `request body is over the limit of ${policy.xmlLimits.maxBytes} bytes`;
       return { answer: { flag: "failure", code: "xml-too-large", message }, warnings: [] };
     }
     try {
-      return answerQimenCall({ search, body: read.body, receivedAt: now() }, policy, store);
+      return answerQimenCall({ search, body: read.body, contentType, receivedAt: now() }, policy, store);
     } catch (error) {
       // A bug must still answer in the envelope; judging never changes the store before it succeeds.
       const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;

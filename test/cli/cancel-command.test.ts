@@ -17,8 +17,10 @@ import {
   type Responder,
 } from "../support/loopback-server.js";
 import {
+  httpAnswer,
   SSH_BANNER,
   startRawServer,
+  startScriptedHttpServer,
   startUntrustedTlsServer,
   untrustedCertificate,
   type OddServer,
@@ -207,6 +209,12 @@ describe("qimen-pact cancel", () => {
       name: "an answer trickling in within --read-timeout-ms",
       start: async () => (await serve(trickle(SUCCESS, 8))).endpoint,
       extra: ["--read-timeout-ms", "10000"],
+      ...successScenario,
+    },
+    {
+      // RFC 9110: a client reads on past an informational answer; undici alone drops the connection.
+      name: "an unsolicited 100 Continue before the answer",
+      start: () => serveOddly(() => startScriptedHttpServer(["HTTP/1.1 100 Continue\r\n\r\n", httpAnswer(SUCCESS)])),
       ...successScenario,
     },
     {

@@ -172,6 +172,27 @@ describe("qimen-pact wms", () => {
     expect(await running.exit).to.equal(0);
   });
 
+  for (const flags of [[], ["--allow-hmac-sign-methods"]]) {
+    const expected = flags.length === 0 ? "sign-method-unsupported" : "0";
+    it(`answers a call signed with hmac-sha256 ${expected} ${flags.length === 0 ? "by default" : "with --allow-hmac-sign-methods"}`, async () => {
+      const running = await startWms(flags);
+      try {
+        await postState(running, JSON.stringify({ state: "an order exists", params: ORDER }));
+        const params = signedParams({
+          body: BODY,
+          appKey: SANDBOX_APP_KEY,
+          secret: SANDBOX_SECRET,
+          timestamp: now(),
+          signMethod: "hmac-sha256",
+        });
+        expect((await postQimen(running, toSearch(params), BODY)).code).to.equal(expected);
+      } finally {
+        running.live.abort();
+      }
+      expect(await running.exit).to.equal(0);
+    });
+  }
+
   it("--timestamp-window-minutes narrows the accepted clock difference", async () => {
     const running = await startWms(["--timestamp-window-minutes", "0.5"]);
     try {
@@ -257,6 +278,9 @@ describe("qimen-pact wms", () => {
       "--customer-id",
       "--timestamp-window-minutes",
       "--insecure-skip-signature-check",
+      "--allow-hmac-sign-methods",
+      "content-type-unsupported",
+      "never starts with a byte-order mark",
       "QIMEN_APP_KEY",
       "QIMEN_SECRET",
       "QIMEN_CUSTOMER_ID",

@@ -33,8 +33,10 @@ import {
   type Responder,
 } from "../support/loopback-server.js";
 import {
+  httpAnswer,
   SSH_BANNER,
   startRawServer,
+  startScriptedHttpServer,
   startUntrustedTlsServer,
   untrustedCertificate,
   type OddServer,
@@ -460,6 +462,74 @@ describe("Qimen ERP client", () => {
         response: { flag: "success", code: "0", message: "ok", source: "wms" },
       });
     });
+  });
+
+  describe("informational (1xx) answers before the final one", () => {
+    const CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n";
+    const EXPECTED: CancelResult = { ok: true, response: { flag: "success", code: "0", message: "ok", source: "wms" } };
+    const READ: { readonly name: string; readonly parts: readonly string[]; readonly then?: "hang-up" }[] = [
+      { name: "after an unsolicited 100 Continue", parts: [CONTINUE, httpAnswer(SUCCESS)] },
+      { name: "with nothing before it (the twin)", parts: [httpAnswer(SUCCESS)] },
+      {
+        name: "after a 100 Continue, with Connection: close",
+        parts: [CONTINUE, httpAnswer(SUCCESS, ["Content-Type: text/xml;charset=utf-8", "Connection: close"])],
+        then: "hang-up",
+      },
+      { name: "after a 100 Continue in the same write", parts: [CONTINUE + httpAnswer(SUCCESS)] },
+      {
+        name: "after a 100 Continue split across writes",
+        parts: ["HTTP/1.1 1", "00 Contin", "ue\r\n\r", "\n", httpAnswer(SUCCESS)],
+      },
+      {
+        name: "after 102 Processing, 103 Early Hints with a header and 100 Continue",
+        parts: [
+          "HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n",
+          CONTINUE,
+          httpAnswer(SUCCESS),
+        ],
+      },
+    ];
+    for (const { name, parts, then } of READ) {
+      // Twice: a kept-alive connection must skip the 1xx before its second answer too.
+      it(`reads the answer ${name}, twice in a row`, async () => {
+        const client = clientFor(await serveOddly(() => startScriptedHttpServer(parts, then)));
+        expect([await client.cancelOrder(REQUEST), await client.cancelOrder(REQUEST)]).to.deep.equal([
+          EXPECTED,
+          EXPECTED,
+        ]);
+      });
+    }
+
+    const BROKEN: {
+      readonly name: string;
+      readonly parts: readonly string[];
+      readonly then?: "hang-up";
+      readonly errno: string;
+    }[] = [
+      {
+        name: "a 100 Continue followed by text that is no HTTP",
+        parts: [CONTINUE, SSH_BANNER],
+        errno: "HTTPParserError",
+      },
+      {
+        name: "a 100 Continue and then a closed connection",
+        parts: [CONTINUE],
+        then: "hang-up",
+        errno: "UND_ERR_SOCKET",
+      },
+    ];
+    for (const { name, parts, then, errno } of BROKEN) {
+      it(`rejects ${name} as QIMEN_CONNECTION_CLOSED (${errno})`, async () => {
+        const endpoint = await serveOddly(() => startScriptedHttpServer(parts, then));
+        expect(outline(await rejectionOf(clientFor(endpoint).cancelOrder(REQUEST)))).to.deep.equal({
+          name: "QimenDeliveryError",
+          code: "QIMEN_CONNECTION_CLOSED",
+          ispCode: "isp.http-closed",
+          delivery: "unknown",
+          context: { endpoint, attempt: 1, errno },
+        });
+      });
+    }
   });
 
   describe("secrets", () => {

@@ -78,6 +78,10 @@ describe("order.cancel request codec", () => {
       "客户要求取消，原因：地址错误（重复下单）",
       "𠮷野家 😀 astral",
       "中文 & <标签> \"引号\" 'apostrophe'",
+      // Not XML white space, so content: neither blank nor trimmed.
+      "\u00A0",
+      "\u3000全角空格\u3000",
+      "\uFEFFx\u00A0",
     ];
     for (const text of TEXTS) {
       it(`round-trips ${JSON.stringify(text)} in every text position, from a string and from UTF-8 bytes`, () => {
@@ -283,6 +287,11 @@ describe("order.cancel request codec", () => {
       { name: "missing orderCode", request: { warehouseCode: "W1" }, message: /needs a non-empty orderCode/ },
       { name: "empty orderCode", request: { ...base, orderCode: "" }, message: /needs a non-empty orderCode/ },
       { name: "blank warehouseCode", request: { ...base, warehouseCode: "  " }, message: /non-empty warehouseCode/ },
+      {
+        name: "a warehouseCode of XML white space only",
+        request: { ...base, warehouseCode: " \t\r\n" },
+        message: /non-empty warehouseCode/,
+      },
       { name: "numeric orderCode", request: { ...base, orderCode: 123 }, message: /needs a non-empty orderCode/ },
       { name: "extendProps key with a space", request: { ...base, extendProps: { "a b": "1" } }, message: /"a b"/ },
       {

@@ -151,6 +151,16 @@ const ACCEPTED: { readonly name: string; readonly body: string | Uint8Array; rea
       delivery: { ispCode: "isp.http-read-timeout", outcome: "maybe-applied" },
     },
   },
+  {
+    name: "a flag and message wrapped in XML white space (space, tab, CR, LF), trimmed",
+    body: "<response><flag> \t\r\nsuccess\n </flag><message>\t 已取消 \r\n</message></response>",
+    decoded: { flag: "success", source: "wms", message: "已取消" },
+  },
+  {
+    name: "a message framed by U+00A0, U+3000 and U+FEFF, kept: they are content, not XML white space",
+    body: "<response><flag>success</flag><message>\u00A0已取消\u3000\uFEFF</message></response>",
+    decoded: { flag: "success", source: "wms", message: "\u00A0已取消\u3000\uFEFF" },
+  },
 ];
 
 const NGINX_502 =
@@ -166,6 +176,21 @@ const UNRECOGNISED: { readonly name: string; readonly body: string | Uint8Array;
   { name: "flag Success", body: "<response><flag>Success</flag></response>", message: /got "Success"/ },
   { name: "flag SUCCESS", body: "<response><flag>SUCCESS</flag></response>", message: /got "SUCCESS"/ },
   { name: "flag ok", body: "<response><flag>ok</flag></response>", message: /got "ok"/ },
+  {
+    name: "a flag followed by U+00A0, which is content, not XML white space",
+    body: "<response><flag>success\u00A0</flag></response>",
+    message: /got "success\u00A0"/,
+  },
+  {
+    name: "a flag after U+3000, which is content, not XML white space",
+    body: "<response><flag>\u3000success</flag></response>",
+    message: /got "\u3000success"/,
+  },
+  {
+    name: "a flag followed by U+FEFF, which is content, not XML white space",
+    body: "<response><flag>success\uFEFF</flag></response>",
+    message: /got "success\uFEFF"/,
+  },
   { name: "flag true", body: "<response><flag>true</flag></response>", message: /got "true"/ },
   {
     name: "an empty flag",
@@ -192,12 +217,21 @@ const UNRECOGNISED: { readonly name: string; readonly body: string | Uint8Array;
     body: "<request><warehouseCode>W1</warehouseCode><orderCode>O1</orderCode></request>",
     message: /expected root <response>, got <request>/,
   },
-  { name: "a JSON body", body: '{"response":{"flag":"success","code":"0"}}', message: /not readable XML .*char '\{'/ },
-  { name: "an nginx 502 HTML page", body: NGINX_502, message: /not readable XML .*'hr'/ },
+  {
+    name: "a JSON body",
+    body: '{"response":{"flag":"success","code":"0"}}',
+    message: /not readable XML \(XML body has text before the root element \(starting with "\{/,
+  },
+  {
+    name: "an nginx 502 HTML page",
+    body: NGINX_502,
+    message:
+      /^Not a Qimen order.cancel response: body is not readable XML \(it is an HTML page \(title "502 Bad Gateway"\)\)$/,
+  },
   {
     name: "an HTML5 error page",
     body: "<!DOCTYPE html><html><body><p>Service&nbsp;Unavailable</p></body></html>",
-    message: /not readable XML .*DOCTYPE/,
+    message: /^Not a Qimen order.cancel response: body is not readable XML \(it is an HTML page\)$/,
   },
   {
     name: "a well-formed XHTML page",

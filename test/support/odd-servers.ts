@@ -72,3 +72,44 @@ export function startUntrustedTlsServer(credentials: { key: Buffer; cert: Buffer
   server.on("tlsClientError", () => undefined);
   return listenOnLoopback(server, "https");
 }
+
+const END_OF_REQUEST_HEAD = "\r\n\r\n";
+
+/**
+ * An HTTP server written byte by byte: each request on a connection is read whole, then answered by
+ * writing `parts` as separate writes, exactly as given (e.g. an informational `HTTP/1.1 100
+ * Continue` no Node.js server sends unasked before its answer); then it waits for the next
+ * request, or hangs up when `then` is "hang-up".
+ */
+export function startScriptedHttpServer(
+  parts: readonly string[],
+  then: "keep-alive" | "hang-up" = "keep-alive",
+): Promise<OddServer> {
+  const server = createTcpServer((socket) => {
+    socket.on("error", () => undefined);
+    socket.setNoDelay(true);
+    let buffered = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const headEnd = buffered.indexOf(END_OF_REQUEST_HEAD);
+        if (headEnd === -1) return;
+        const length = /\r\ncontent-length: *([0-9]+)/i.exec(buffered.subarray(0, headEnd).toString("latin1"));
+        const requestEnd = headEnd + END_OF_REQUEST_HEAD.length + Number(length?.[1] ?? 0);
+        if (buffered.length < requestEnd) return;
+        buffered = buffered.subarray(requestEnd);
+        for (const part of parts) socket.write(part);
+        if (then === "hang-up") socket.end();
+      }
+    });
+  });
+  return listenOnLoopback(server, "http");
+}
+
+/** A whole HTTP/1.1 answer with a Content-Length, as `startScriptedHttpServer` writes it. */
+export function httpAnswer(
+  body: string,
+  headers: readonly string[] = ["Content-Type: text/xml;charset=utf-8"],
+): string {
+  return ["HTTP/1.1 200 OK", ...headers, `Content-Length: ${Buffer.byteLength(body)}`, "", body].join("\r\n");
+}

@@ -220,6 +220,22 @@ const ROWS: readonly Row[] = [
     },
     twins: [],
   },
+  {
+    rule: "an answer is read as HTTP delivers it: 1xx answers skipped, chunks joined",
+    broken: {
+      variant: { name: "sends 100 Continue, then closes the connection", fault: () => "close-after-continue" },
+      reasons: ["not-delivered @ provider"],
+      because: /the connection closed before an answer arrived/,
+    },
+    twins: [
+      { name: "sends 102 Processing and an unsolicited 100 Continue before its answer", informational: true },
+      {
+        name: "writes its body in two chunks split inside a UTF-8 character",
+        alterAnswer: successAs(`${XML_DECLARATION}<response><flag>success</flag><message>已取消</message></response>`),
+        splitInsideCharacter: true,
+      },
+    ],
+  },
 ];
 
 describe("verify: the gate judges every answer as the official Qimen Java SDK reads it", () => {

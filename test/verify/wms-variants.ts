@@ -38,9 +38,10 @@ export interface StateCallContext extends Pick<CallContext, "search" | "headers"
  * How a connection can fail a caller once the call is read:
  * - `close-before-answer`: the connection is closed without a byte of answer;
  * - `reset-mid-answer`: headers and half the body are sent, then the connection is reset (RST);
- * - `stall-mid-answer`: headers and half the body are sent, the rest never comes.
+ * - `stall-mid-answer`: headers and half the body are sent, the rest never comes;
+ * - `close-after-continue`: an informational `100 Continue` is sent, then the connection is closed.
  */
-export type TransportFault = "close-before-answer" | "reset-mid-answer" | "stall-mid-answer";
+export type TransportFault = "close-before-answer" | "reset-mid-answer" | "stall-mid-answer" | "close-after-continue";
 
 /**
  * A WMS that behaves like the sandbox except where it deliberately differs: it may run the
@@ -55,6 +56,10 @@ export interface WmsVariant {
   /** Alters the answer of the state-change endpoint, told the state call's query, headers and action. */
   readonly alterStateAnswer?: (answer: WireAnswer, call: StateCallContext) => WireAnswer;
   readonly fault?: (context: CallContext) => TransportFault | undefined;
+  /** Sends `102 Processing` and an unsolicited `100 Continue` before each Qimen answer, as RFC 9110 lets a server. */
+  readonly informational?: boolean;
+  /** Writes each Qimen answer's body in two chunks (chunked encoding), split inside its first multi-byte character. */
+  readonly splitInsideCharacter?: boolean;
 }
 
 export interface RunningVariant {
@@ -73,16 +78,26 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
   const statusByOrder = new Map<string, string>();
   const front = createServer((incoming, outgoing) => {
     void relay(incoming).then(
-      ({ answer, fault }) => {
-        if (fault === "close-before-answer") {
+      ({ answer, fault, isState }) => {
+        if (!isState && (variant.informational === true || fault === "close-after-continue")) {
+          outgoing.writeProcessing();
+          outgoing.writeContinue();
+        }
+        if (fault === "close-before-answer" || fault === "close-after-continue") {
           outgoing.socket?.destroy();
           return;
         }
+        const split = isState || variant.splitInsideCharacter !== true ? undefined : insideFirstCharacter(answer.body);
         outgoing.writeHead(answer.status, {
           ...answer.headers,
           "content-type": answer.contentType,
-          "content-length": answer.body.length,
+          ...(split === undefined ? { "content-length": answer.body.length } : {}),
         });
+        if (split !== undefined) {
+          outgoing.write(answer.body.subarray(0, split));
+          outgoing.end(answer.body.subarray(split));
+          return;
+        }
         if (fault === undefined) {
           outgoing.end(answer.body);
           return;
@@ -98,7 +113,9 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
     );
   });
 
-  async function relay(incoming: IncomingMessage): Promise<{ answer: WireAnswer; fault?: TransportFault }> {
+  async function relay(
+    incoming: IncomingMessage,
+  ): Promise<{ answer: WireAnswer; fault?: TransportFault; isState: boolean }> {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -119,7 +136,10 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
     };
     if (isState) {
       const call = { search: url.search.slice(1), headers: incoming.headers, action };
-      return { answer: variant.alterStateAnswer === undefined ? answer : variant.alterStateAnswer(answer, call) };
+      return {
+        answer: variant.alterStateAnswer === undefined ? answer : variant.alterStateAnswer(answer, call),
+        isState,
+      };
     }
     const orderCode = orderCodeOf(body);
     const context: CallContext = {
@@ -133,6 +153,7 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
     return {
       answer: variant.alterAnswer === undefined ? answer : variant.alterAnswer(answer, context),
       ...(fault === undefined ? {} : { fault }),
+      isState,
     };
   }
 
@@ -159,6 +180,13 @@ export async function startVariant(variant: WmsVariant): Promise<RunningVariant>
       await sandbox.close();
     },
   };
+}
+
+/** An offset in the middle of the first multi-byte UTF-8 character of `body` (one after its lead byte). */
+function insideFirstCharacter(body: Buffer): number {
+  const lead = body.findIndex((byte) => byte >= 0xc0);
+  if (lead === -1) throw new Error("splitInsideCharacter needs an answer with a multi-byte character");
+  return lead + 1;
 }
 
 function orderCodeOf(body: Buffer): string {

@@ -65,11 +65,33 @@ describe("sandbox WMS: who may call (app_key, sign, timestamp, customerId)", () 
     expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
   }
 
-  for (const signMethod of SIGN_METHODS) {
-    it(`accepts a call signed with sign_method ${signMethod}`, async () => {
-      expect(await postQimen(sandbox, toSearch(signedParams({ body: BODY, signMethod })), BODY)).to.deep.equal(
-        CANCELLED,
+  it("accepts a call signed with sign_method md5", async () => {
+    expect(await postQimen(sandbox, toSearch(signedParams({ body: BODY, signMethod: "md5" })), BODY)).to.deep.equal(
+      CANCELLED,
+    );
+  });
+
+  for (const signMethod of SIGN_METHODS.filter((method) => method !== "md5")) {
+    it(`refuses a call correctly signed with sign_method ${signMethod}, as an SDK-built WMS (SpiUtils) does`, async () => {
+      await expectRejected(
+        toSearch(signedParams({ body: BODY, signMethod })),
+        failure(
+          "sign-method-unsupported",
+          `sign_method "${signMethod}" is refused: a WMS built on the official SDK's SpiUtils checks an md5 sign whatever sign_method says, so it refuses this call; sign with md5`,
+        ),
       );
+    });
+
+    it(`accepts a call signed with sign_method ${signMethod} when started with allowHmacSignMethods`, async () => {
+      const lenient = await startSandbox({ allowHmacSignMethods: true });
+      try {
+        lenient.wms.store.put(NEW_ORDER);
+        expect(await postQimen(lenient, toSearch(signedParams({ body: BODY, signMethod })), BODY)).to.deep.equal(
+          CANCELLED,
+        );
+      } finally {
+        await lenient.wms.close();
+      }
     });
   }
 
@@ -153,7 +175,7 @@ describe("sandbox WMS: who may call (app_key, sign, timestamp, customerId)", () 
     {
       name: "unsupported sign_method",
       search: () => tampered("sign_method", "sha1"),
-      expected: failure("sign-method-unsupported", 'sign_method "sha1" is not supported: use md5, hmac or hmac-sha256'),
+      expected: failure("sign-method-unsupported", 'sign_method "sha1" is not supported: use md5'),
     },
     {
       name: "a system param given twice",

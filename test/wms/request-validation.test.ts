@@ -2,7 +2,9 @@ import { expect } from "chai";
 import { isQimenError } from "../../src/protocol/errors.js";
 import { decodeCancelRequest } from "../../src/protocol/request-codec.js";
 import { DEFAULT_XML_LIMITS } from "../../src/protocol/xml.js";
+import { describeContentTypeProblem, contentTypeProblem } from "../../src/protocol/content-type.js";
 import {
+  CANCEL_NEW_ORDER_BODY,
   CANCELLED,
   failure,
   NEW_ORDER,
@@ -123,7 +125,6 @@ describe("sandbox WMS: request validation (correctly signed, bad bodies)", () =>
   // The core's diagnostic quotes the offending UTF-16 unit as it is; XML cannot carry it in the answer.
   const unrepeatable: readonly { name: string; body: string; raw: string; escaped: string }[] = [
     { name: "a NUL", body: `\u0000<request>${FIELDS}</request>`, raw: "\u0000", escaped: "\\u0000" },
-    { name: "an emoji", body: `\u{1F600}<request>${FIELDS}</request>`, raw: "\uD83D", escaped: "\\ud83d" },
   ];
   for (const { name, body, raw, escaped } of unrepeatable) {
     it(`a body starting with ${name}: xml-malformed, HTTP 200, what XML cannot carry escaped as \\uXXXX`, async () => {
@@ -133,6 +134,13 @@ describe("sandbox WMS: request validation (correctly signed, bad bodies)", () =>
     });
   }
 
+  it("a body starting with an emoji: xml-malformed quoting the whole emoji, which XML carries", async () => {
+    const body = `\u{1F600}<request>${FIELDS}</request>`;
+    const reply = await postQimen(sandbox, toSearch(signedParams({ body })), body);
+    expect(reply).to.deep.equal(failure("xml-malformed", coreMessage(body)));
+    expect(reply.message).to.include('(starting with "\u{1F600}")');
+  });
+
   it(`a body over the default limit (${DEFAULT_XML_LIMITS.maxBytes} bytes): xml-too-large, nothing changed`, async () => {
     const body = `<request>${FIELDS}<remark>${"x".repeat(DEFAULT_XML_LIMITS.maxBytes)}</remark></request>`;
     expect(await postQimen(sandbox, toSearch(signedParams({ body })), body)).to.deep.equal(
@@ -140,6 +148,53 @@ describe("sandbox WMS: request validation (correctly signed, bad bodies)", () =>
     );
     expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
   });
+});
+
+describe("sandbox WMS: the request's Content-Type, as the SDK's SpiUtils reads it", () => {
+  let sandbox: RunningSandbox;
+  beforeEach(async () => {
+    sandbox = await startSandbox();
+    sandbox.wms.store.put(NEW_ORDER);
+  });
+  afterEach(() => sandbox.wms.close());
+
+  const body = CANCEL_NEW_ORDER_BODY;
+  const ACCEPTED = [
+    "text/xml;charset=utf-8",
+    "text/xml; charset=UTF-8",
+    "text/xml;charset=utf8",
+    "application/xml",
+    "text/xml; charset=utf-8;",
+  ];
+  for (const contentType of ACCEPTED) {
+    it(`accepts ${contentType}`, async () => {
+      expect(await postQimen(sandbox, toSearch(signedParams({ body })), body, contentType)).to.deep.equal(CANCELLED);
+    });
+  }
+
+  const REFUSED: readonly { readonly contentType: string | null; readonly names: string }[] = [
+    { contentType: "Text/XML;charset=utf-8", names: "SpiUtils refuses it" },
+    { contentType: "APPLICATION/XML", names: "SpiUtils refuses it" },
+    { contentType: 'text/xml; charset="utf-8"', names: "UnsupportedEncodingException" },
+    { contentType: "text/xml;charset=gbk", names: "Qimen allows no other charset" },
+    { contentType: "application/x-www-form-urlencoded", names: "SpiUtils refuses it" },
+    { contentType: null, names: "no Content-Type header" },
+  ];
+  for (const { contentType, names } of REFUSED) {
+    it(`refuses ${contentType ?? "no Content-Type"}: content-type-unsupported naming the SDK behaviour, nothing changed`, async () => {
+      const reply = await postQimen(sandbox, toSearch(signedParams({ body })), body, contentType);
+      const problem = contentTypeProblem("request", contentType ?? undefined);
+      expect(problem).not.to.equal(undefined);
+      expect(reply).to.deep.equal(
+        failure(
+          "content-type-unsupported",
+          `${describeContentTypeProblem("request", problem!)} (a WMS built on the official SDK's SpiUtils refuses this call)`,
+        ),
+      );
+      expect(reply.message).to.include(names);
+      expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
+    });
+  }
 });
 
 describe("sandbox WMS: configured xmlLimits", () => {
