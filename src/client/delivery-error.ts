@@ -1,4 +1,4 @@
-import { QimenError, type QimenErrorCode, type QimenErrorOptions } from "../protocol/errors.js";
+import { brand, hasBrand, QimenError, type QimenErrorCode, type QimenErrorOptions } from "../protocol/errors.js";
 import { ISP_HTTP_OUTCOMES, type DeliveryOutcome, type IspHttpCode } from "../protocol/model.js";
 import type { DecodedResponse } from "../protocol/response-codec.js";
 
@@ -8,10 +8,16 @@ import type { DecodedResponse } from "../protocol/response-codec.js";
  * the Qimen `isp.http-*` meaning when one applies, whether our own connection failed or the
  * gateway's connection to the WMS did.
  */
+const DELIVERY_ERROR_BRAND = Symbol.for("qimen-pact.QimenDeliveryError");
+
 export class QimenDeliveryError extends QimenError {
   override readonly name: string = "QimenDeliveryError";
   readonly delivery: DeliveryOutcome;
   readonly ispCode?: IspHttpCode;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, DELIVERY_ERROR_BRAND);
+  }
 
   constructor(
     code: QimenErrorCode,
@@ -22,6 +28,7 @@ export class QimenDeliveryError extends QimenError {
     super(code, message, options);
     this.delivery = outcome.delivery;
     if (outcome.ispCode !== undefined) this.ispCode = outcome.ispCode;
+    brand(this, DELIVERY_ERROR_BRAND);
   }
 }
 
@@ -34,7 +41,7 @@ export const DELIVERY_MEANINGS: Readonly<Record<DeliveryOutcome, string>> = Obje
 
 /**
  * Repeating a cancel is safe when it never arrived, and when it may have been applied because a
- * repeated cancel is idempotent (PROTOCOL.md "Idempotency"). Only the transient `isp.http-*`
+ * repeated cancel is idempotent (docs/protocol.md, §5 "Retrying a cancel"). Only the transient `isp.http-*`
  * failures qualify: a gateway rejection such as TOP60 (bad sign, unknown route) would fail again.
  */
 export function isRetryable(error: QimenDeliveryError): boolean {
