@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { encodeResponse } from "../src/protocol/response-codec.js";
 import { createSandboxWms } from "../src/wms/sandbox.js";
 import { OrderStore } from "../src/wms/order-store.js";
-import { BENCH_CALLER, BENCH_ORDER_COUNT, benchOrder } from "./lib/bench-orders.js";
+import { BENCH_CALLER, BENCH_ORDER_COUNT, benchOrder } from "../test/support/bench-orders.js";
 
 /**
  * `tsx bench/serve.ts sandbox|bare [--orders N]`: a server for the load benchmark, in a process of

@@ -11,11 +11,11 @@ import { parseArgs } from "node:util";
 import { Agent } from "undici";
 import { loadContracts, type Contract } from "../provider-verify/contracts.js";
 import { createSandboxWms, SANDBOX_APP_KEY, SANDBOX_SECRET, type SandboxWms } from "../src/wms/sandbox.js";
-import { generateContract, readCommittedContract } from "./verify-contracts.js";
+import { generateContract, readCommittedContract } from "../test/support/generated-contracts.js";
 
 /**
  * `tsx bench/verify-suite.ts --variant verify|raw --count N [--jobs J] [--https]`: verifies a
- * generated contract of N interactions (bench/verify-contracts.ts) against a sandbox WMS in this
+ * generated contract of N interactions (test/support/generated-contracts.ts) against a sandbox WMS in this
  * process, timed by the caller as a whole process; prints `{"loopMs", "total", "passed"}`, the
  * verification alone and how many interactions it passed.
  * - verify: `qimen-pact verify`'s verifyProvider, J worker processes (default: the core count);

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ORDER_TYPE_CODES } from "../src/index.js";
-import { BAD_SIGNATURE_COMMENT, isBadSignatureInteraction } from "../provider-verify/contracts.js";
+import { BAD_SIGNATURE_COMMENT, isBadSignatureInteraction } from "../src/contract-conventions.js";
 import { COMMITTED_CONTRACT, CONSUMER, PROVIDER, type PactFile, type PactInteraction } from "./contract.js";
 import { assertNoDrift } from "./drift.js";
 import { outputsLeaking, secretCanaries } from "./canary.js";
@@ -164,7 +164,7 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
     });
 
     describe("matches Content-Type by regex, never pinned to application/xml", () => {
-      /** What SpiUtils, the SDK's receiver helper, accepts (PROTOCOL.md): lower-case XML types, unquoted UTF-8, empty parameters. */
+      /** What SpiUtils, the SDK's receiver helper, accepts (docs/protocol.md): lower-case XML types, unquoted UTF-8, empty parameters. */
       const REQUEST_SPELLINGS = [
         "text/xml",
         "application/xml",

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { packageRoot, shippedContractsDir } from "../provider-verify/package-paths.js";
+import { packageRoot, shippedContractsDir } from "../src/package-paths.js";
 
 /** Pact participant names: the file is `contracts/qimen-erp-qimen-wms.json`. */
 export const CONSUMER = "qimen-erp";

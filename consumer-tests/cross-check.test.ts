@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandboxWms, type SandboxWms, type SandboxWmsUrls } from "../src/wms/index.js";
-import { isBadSignatureInteraction } from "../provider-verify/contracts.js";
+import { isBadSignatureInteraction } from "../src/contract-conventions.js";
 import { COMMITTED_CONTRACT, readPactFile, type PactFile } from "./contract.js";
 import { outputsLeaking, secretCanaries } from "./canary.js";
 import { runPactVerifier, type PactVerifierRun } from "./pact-verifier.js";

@@ -9,17 +9,16 @@ import {
   formatBeijingTimestamp,
   ORDER_CANCEL_METHOD,
   ORDER_TYPE_CODES,
-  QIMEN_API_VERSION,
-  QIMEN_FORMAT,
   signQuery,
-  TIMESTAMP_PATTERN,
   type CancelResult,
   type OrderCancelRequest,
   type QimenClientLogger,
 } from "../src/index.js";
+import { QIMEN_API_VERSION, QIMEN_FORMAT } from "../src/protocol/system-params.js";
+import { TIMESTAMP_PATTERN } from "../src/protocol/timestamp.js";
 import { contentTypePattern } from "../src/protocol/content-type.js";
 import type { SecretCanaries } from "./canary.js";
-import { BAD_SIGNATURE_COMMENT } from "../provider-verify/contracts.js";
+import { BAD_SIGNATURE_COMMENT } from "../src/contract-conventions.js";
 import { CONSUMER, PROVIDER } from "./contract.js";
 import { stateParams, type InteractionSpec, type WmsAnswer } from "./interactions.js";
 

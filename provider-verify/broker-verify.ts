@@ -11,7 +11,7 @@ import {
   type TestResult,
   type VerificationResultBody,
 } from "./broker.js";
-import { packageRoot } from "./package-paths.js";
+import { packageRoot } from "../src/package-paths.js";
 import type { FailureKind, FailureReason, InteractionResult, VerificationReport } from "./results.js";
 
 /*

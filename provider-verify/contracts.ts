@@ -5,19 +5,7 @@ import { QimenError } from "../src/protocol/errors.js";
 import type { ResponseFlag } from "../src/protocol/model.js";
 import { decodeResponse, type DecodedResponse } from "../src/protocol/response-codec.js";
 import { ORDER_CANCEL_NAMES } from "../src/protocol/system-params.js";
-
-/**
- * How a contract marks the interaction the gateway must deliver with a deliberately wrong
- * signature: `"comments": { "qimenSignature": "invalid" }`. A comment, because it says how the
- * request is delivered, not what the WMS holds, and Pact tools carry comments through untouched.
- */
-export const BAD_SIGNATURE_COMMENT = { key: "qimenSignature", value: "invalid" } as const;
-
-/** Whether a Pact interaction carries BAD_SIGNATURE_COMMENT. */
-export function isBadSignatureInteraction(interaction: { readonly comments?: unknown }): boolean {
-  const { comments } = interaction;
-  return isRecord(comments) && comments[BAD_SIGNATURE_COMMENT.key] === BAD_SIGNATURE_COMMENT.value;
-}
+import { isBadSignatureInteraction } from "../src/contract-conventions.js";
 
 /** Fields besides `<flag>` an answer can carry, which the ERP shows its user. */
 export type AnswerDetail = "code" | "message";

@@ -1,4 +1,4 @@
-import { APP_KEY_ENV, SECRET_ENV } from "../src/cli/command.js";
+import { APP_KEY_ENV, SECRET_ENV } from "../src/credential-env.js";
 import { replaceIllegalXmlChars } from "../src/protocol/xml.js";
 import { printable, visibleJson } from "../src/text.js";
 import { describeStates, pendingFailures, type InteractionResult, type VerificationReport } from "./results.js";

@@ -6,7 +6,7 @@ import type { FailureReason, InteractionResult, ResponseSummary } from "./result
 import type { RemovedForPact, RunRecord } from "./worker-protocol.js";
 
 const EXCERPT_CHARS = 300;
-/** The code Qimen's go-live check expects of a WMS that cannot verify a sign (PROTOCOL.md, "Signing"). */
+/** The code Qimen's go-live check expects of a WMS that cannot verify a sign (docs/protocol.md, §4 "Signing"). */
 export const SIGN_CHECK_FAILURE_CODE = "sign-check-failure";
 
 const REMOVED_FOR_PACT: Readonly<Record<RemovedForPact, string>> = {

@@ -46,11 +46,12 @@ describe("packed package", function () {
 
     await writeFile(
       join(dir, "use-library.mjs"),
-      'import { computeSign } from "qimen-pact";\nconsole.log(computeSign({ secret: "helloworld", params: { a: "1" } }));\n',
+      'import { computeSign } from "qimen-pact";\nimport { verifyProvider } from "qimen-pact/verify";\n' +
+        'console.log(computeSign({ secret: "helloworld", params: { a: "1" } }), typeof verifyProvider);\n',
     );
     const library = await exec("node", ["use-library.mjs"], { cwd: dir });
     // Independent reference: printf 'helloworlda1helloworld' | md5sum
-    expect(library.stdout.trim()).to.equal("711A7BC01EEE0BAD3FC55F77D377B26B");
+    expect(library.stdout.trim()).to.equal("711A7BC01EEE0BAD3FC55F77D377B26B function");
     const installed = JSON.parse(await readFile(join(dir, "node_modules/qimen-pact/package.json"), "utf8")) as {
       types: string;
     };

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { median } from "./stats.js";
+import { median } from "../../test/support/stats.js";
 
 const BATCH = 64;
 const WARM_UP_MS = 100;

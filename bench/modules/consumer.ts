@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { CONTRACT_FILE_NAME } from "../../consumer-tests/contract.js";
 import { runProgram } from "../lib/processes.js";
 import { suiteMeasurement, type Benchmark, type Check, type Measurement } from "../lib/report.js";
-import { median } from "../lib/stats.js";
+import { median } from "../../test/support/stats.js";
 
 const SUITE = new URL("../consumer-suite.ts", import.meta.url);
 const TARGET_RAW_RATIO = { size: 1000, max: 12 };

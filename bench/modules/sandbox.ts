@@ -1,7 +1,7 @@
-import { BENCH_CALLER, BENCH_ORDER_COUNT, benchCancel } from "../lib/bench-orders.js";
+import { BENCH_CALLER, BENCH_ORDER_COUNT, benchCancel } from "../../test/support/bench-orders.js";
 import { startServerProcess, type ServerProcess } from "../lib/processes.js";
 import type { Benchmark, Check, Measurement } from "../lib/report.js";
-import { runSignedLoad, type SignedLoadResult } from "../lib/signed-load.js";
+import { runSignedLoad, type SignedLoadResult } from "../../test/support/signed-load.js";
 
 const SERVE = new URL("../serve.ts", import.meta.url);
 const CONCURRENCIES = [1, 10, 50] as const;

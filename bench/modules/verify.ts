@@ -1,6 +1,6 @@
 import { runProgram } from "../lib/processes.js";
 import { suiteMeasurement, type Benchmark, type Check, type Measurement } from "../lib/report.js";
-import { median } from "../lib/stats.js";
+import { median } from "../../test/support/stats.js";
 
 const SUITE = new URL("../verify-suite.ts", import.meta.url);
 const SIZES = [10, 100, 1000] as const;

@@ -252,7 +252,7 @@ function noticingRequestStart(dispatcher: Dispatcher, onStart: () => void): Disp
 /**
  * What the client makes of an HTTP answer to order.cancel, without any I/O: the WMS's answer, or
  * the QimenDeliveryError `cancelOrder` rejects with because no answer from the WMS arrived. Only
- * HTTP 200 counts; the body must decode with decodeResponse; the flag alone decides (PROTOCOL.md);
+ * HTTP 200 counts; the body must decode with decodeResponse; the flag alone decides (docs/protocol.md);
  * a failure the gateway wrote (a `TOP*` code, TOP's `<error_response>`) is no answer from the WMS.
  * `body` is undefined when the answer was larger than decodeResponse accepts, and so not read in
  * full. The provider verifier judges answers with this very function, so the gate and the client

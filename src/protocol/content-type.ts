@@ -1,6 +1,6 @@
 /*
- * The Content-Types a Qimen call may carry, as the official Java SDK takes them (PROTOCOL.md, "What
- * the official Java SDK does"). One grammar for both sides, so the contract's header matchers, the
+ * The Content-Types a Qimen call may carry, as the official Java SDK takes them (docs/protocol.md, §6 "The
+ * official Java SDK, measured"). One grammar for both sides, so the contract's header matchers, the
  * gate's words and the SDK reading cannot disagree:
  *
  *   media type [ ";" [ charset "=" utf-8 | utf8 ] ]...     (spaces and tabs around ";" and "=")

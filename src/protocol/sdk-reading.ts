@@ -5,7 +5,7 @@ import { parseXml, XML_ENTITIES } from "./xml.js";
 
 /*
  * How the official Alibaba Qimen Java SDK (DefaultQimenClient), which most ERPs run, reads a WMS's
- * answer, as measured against the SDK itself (PROTOCOL.md, "What the official Java SDK does"). It
+ * answer, as measured against the SDK itself (docs/protocol.md, §6 "The official Java SDK, measured"). It
  * is stricter than XML, and than our own ERP client: a gate that passes what it cannot read breaks
  * every SDK-based ERP. Pure: no network, clock or environment.
  */

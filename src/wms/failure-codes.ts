@@ -5,7 +5,7 @@ export const SUCCESS_CODE = "0";
 
 /**
  * Every `<code>` the sandbox answers with `<flag>failure</flag>`, one per cause, and what it means.
- * Qimen has no standard WMS failure codes (PROTOCOL.md), except `sign-check-failure`, which Qimen's
+ * Qimen has no standard WMS failure codes (docs/protocol.md), except `sign-check-failure`, which Qimen's
  * go-live signature test expects.
  */
 export const FAILURE_CODES = {

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
-import { brokerCommands } from "../../src/cli/broker-commands.js";
-import { run } from "../../src/cli/main.js";
-import type { PactCliRunner } from "../../src/cli/pact-cli.js";
+import { brokerCommands } from "../../cli/broker-commands.js";
+import { run } from "../../cli/main.js";
+import type { PactCliRunner } from "../../cli/pact-cli.js";
 import { startFakeBroker, type FakeBroker } from "../support/fake-broker.js";
 import { recordingIo } from "../support/fake-io.js";
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { decodeCancelRequest, DELIVERY_MEANINGS, verifySign, type DeliveryOutcome } from "../../src/index.js";
-import { run } from "../../src/cli/main.js";
+import { run } from "../../cli/main.js";
 import { writeXmlDocument } from "../../src/protocol/xml-writer.js";
 import { recordingIo, runCli, type CliOutcome } from "../support/fake-io.js";
 import { everySpelling } from "../support/spellings.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { COMMANDS } from "../../src/cli/commands.js";
+import { COMMANDS } from "../../cli/commands.js";
 import { runCli } from "../support/fake-io.js";
 
 describe("qimen-pact (top level)", () => {

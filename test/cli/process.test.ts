@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { once } from "node:events";
 import { request, type IncomingMessage } from "node:http";
 import { text } from "node:stream/consumers";
-import { LISTENING_PREFIX, SHUTTING_DOWN_PREFIX } from "../../src/cli/wms-command.js";
+import { LISTENING_PREFIX, SHUTTING_DOWN_PREFIX } from "../../cli/wms-command.js";
 import { createQimenClient } from "../../src/client/qimen-client.js";
 import { encodeCancelRequest } from "../../src/protocol/request-codec.js";
 import { formatBeijingTimestamp } from "../../src/protocol/timestamp.js";

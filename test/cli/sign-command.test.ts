@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../support/fake-io.js";
 
-// The public TOP check vector from PROTOCOL.md.
+// The public TOP check vector from docs/protocol.md.
 const TOP_VECTOR_PARAMS = [
   "app_key=12345678",
   "fields=num_iid,title,nick,price,num",

@@ -5,7 +5,6 @@ import { Agent } from "undici";
 import {
   createQimenClient,
   decodeCancelRequest,
-  ISP_HTTP_OUTCOMES,
   QimenDeliveryError,
   QimenError,
   SIGN_METHODS,
@@ -17,6 +16,7 @@ import {
   type QimenClient,
   type QimenClientOptions,
 } from "../../src/index.js";
+import { ISP_HTTP_OUTCOMES } from "../../src/protocol/model.js";
 import {
   answer,
   deadEndpoint,
@@ -228,7 +228,7 @@ describe("Qimen ERP client", () => {
         body: "<response><flag>failure</flag></response>",
         expected: { ok: false, response: { flag: "failure", source: "wms" } },
       },
-      // PROTOCOL.md: real WMSs answer with odd Content-Types; only the body decides.
+      // docs/protocol.md: real WMSs answer with odd Content-Types; only the body decides.
       ...["plain/text", "text/plain;charset=utf-8", "application/octet-stream"].map((contentType) => ({
         name: `success labelled ${contentType}`,
         body: SUCCESS,

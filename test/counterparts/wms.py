@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent Qimen WMS for taobao.qimen.order.cancel, written from PROTOCOL.md alone.
+"""An independent Qimen WMS for taobao.qimen.order.cancel, written from docs/protocol.md alone.
 
 Standard library only. It answers in the style named by --style, so a test can show the gate
 failing the styles the official Java SDK cannot read and passing the ones it reads:

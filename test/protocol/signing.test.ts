@@ -9,7 +9,7 @@ import {
 } from "../../src/protocol/index.js";
 import { CANCEL_BODY, cancelParams, EXPECTED_CANCEL_SIGNS, SANDBOX_SECRET } from "./signing-vectors.js";
 
-/** The public TOP check vector quoted in PROTOCOL.md. */
+/** The public TOP check vector quoted in docs/protocol.md. */
 const TOP_VECTOR: SignInput = {
   secret: "helloworld",
   params: {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { BENCH_CALLER, benchCancel, benchOrder } from "../../bench/lib/bench-orders.js";
-import { runSignedLoad, type LoadAnswer, type SignedLoadResult } from "../../bench/lib/signed-load.js";
+import { BENCH_CALLER, benchCancel, benchOrder } from "../support/bench-orders.js";
+import { runSignedLoad, type LoadAnswer, type SignedLoadResult } from "../support/signed-load.js";
 import { decodeResponse } from "../../src/protocol/response-codec.js";
 import { createSandboxWms, type SandboxWms } from "../../src/wms/sandbox.js";
 import { STAMINA } from "./knobs.js";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
 import { request } from "undici";
 import { formatBeijingTimestamp } from "../../src/protocol/timestamp.js";
-import { LISTENING_PREFIX } from "../../src/cli/wms-command.js";
+import { LISTENING_PREFIX } from "../../cli/wms-command.js";
 import { SANDBOX_APP_KEY, SANDBOX_SECRET, UPLOAD_DISCARD_BYTES } from "../../src/wms/sandbox.js";
 import { spawnCli, type CliProcess } from "../support/cli-process.js";
 import { rawSocket } from "../support/raw-http.js";
@@ -85,7 +85,11 @@ describe("stamina: the sandbox's memory under hostile bodies", function () {
 
     const setup = { state: "an order exists", params: NEW_ORDER, action: "setup" };
     expect(await post(stateChangeUrl, JSON.stringify(setup))).to.equal(200);
-    const answer = await request(signedUrl(CANCEL_NEW_ORDER_BODY), { method: "POST", body: CANCEL_NEW_ORDER_BODY });
+    const answer = await request(signedUrl(CANCEL_NEW_ORDER_BODY), {
+      method: "POST",
+      headers: { "content-type": "text/xml;charset=utf-8" },
+      body: CANCEL_NEW_ORDER_BODY,
+    });
     expect(await answer.body.text()).to.include("<flag>success</flag>");
     expect(peakRss(wms.child.pid as number)).to.be.below(MAX_PEAK_RSS_BYTES);
   });

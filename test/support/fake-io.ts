@@ -1,5 +1,5 @@
-import type { CliIo } from "../../src/cli/command.js";
-import { run } from "../../src/cli/main.js";
+import type { CliIo } from "../../cli/command.js";
+import { run } from "../../cli/main.js";
 
 /** A CliIo that records what a command prints, for driving commands in-process. */
 export interface RecordingIo extends CliIo {

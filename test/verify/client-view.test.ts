@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { clientView, type ClientView } from "../../provider-verify/client-view.js";
-import { interpretAnswer, QimenDeliveryError, type QimenErrorCode } from "../../src/index.js";
+import { interpretAnswer } from "../../src/client/qimen-client.js";
+import { QimenDeliveryError, type QimenErrorCode } from "../../src/index.js";
 
 const UTF8_BOM = "\uFEFF";
 

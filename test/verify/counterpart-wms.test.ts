@@ -7,7 +7,7 @@ import { only, reasonsByInteraction, verifyUrls } from "./gate-runs.js";
 
 /*
  * The SDK rules proven against software we did not write: test/counterparts/wms.py, a Qimen WMS
- * in plain python3 written from PROTOCOL.md alone (its own signing, XML and provider states),
+ * in plain python3 written from docs/protocol.md alone (its own signing, XML and provider states),
  * answering in the style its --style argument names.
  */
 

@@ -354,7 +354,7 @@ const HARMLESS: readonly HarmlessCase[] = [
     CANCELED: "Text/XML;charset=UTF-8",
   }),
   {
-    // The official SDK asks for gzip and inflates it (PROTOCOL.md): the report shows it inflated.
+    // The official SDK asks for gzip and inflates it (docs/protocol.md): the report shows it inflated.
     variant: {
       name: "gzip-compresses its answers",
       alterAnswer: (answer) => ({ ...answer, headers: { "content-encoding": "gzip" }, body: gzipSync(answer.body) }),
@@ -383,7 +383,7 @@ const HARMLESS: readonly HarmlessCase[] = [
     },
     shows: [/<flag>success<\/flag>/],
   },
-  // PROTOCOL.md, "Response": real WMSs send odd Content-Types such as plain/text.
+  // docs/protocol.md, §3 "The answer": real WMSs send odd Content-Types such as plain/text.
   answersContentTypes("declares its XML answers plain/text or text/plain", {
     NEW: "plain/text",
     DELIVERED: "text/plain;charset=utf-8",

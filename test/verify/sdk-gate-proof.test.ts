@@ -8,7 +8,7 @@ import { rewriteXml, type WireAnswer, type WmsVariant } from "./wms-variants.js"
 
 /*
  * The proof that the gate judges answers as the official Qimen Java SDK (DefaultQimenClient) reads
- * them (PROTOCOL.md, "What the official Java SDK does"): for each rule, a WMS that breaks it fails
+ * them (docs/protocol.md, §6 "The official Java SDK, measured"): for each rule, a WMS that breaks it fails
  * for that reason, and its nearest harmless twin passes. Each row runs the one interaction that
  * shows it: a cancel of a NEW order, which the contract answers with <flag>success</flag> alone.
  */

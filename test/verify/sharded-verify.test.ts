@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateContract, readCommittedContract } from "../../bench/verify-contracts.js";
+import { generateContract, readCommittedContract } from "../support/generated-contracts.js";
 import { loadContracts, type Contract } from "../../provider-verify/contracts.js";
 import { MARKER_HEADER, MARKER_PARAM } from "../../provider-verify/shards.js";
 import { verifyProvider } from "../../provider-verify/verify-provider.js";

@@ -45,7 +45,7 @@ const DECODING: readonly DecodingCase[] = [
     expected: () => answer(Buffer.from(SUCCESS), [["content-encoding", "identity"]]),
   },
   {
-    // The SDK asks for gzip and inflates it (PROTOCOL.md), so a small gzip answer is a good answer.
+    // The SDK asks for gzip and inflates it (docs/protocol.md), so a small gzip answer is a good answer.
     name: "a small gzip answer is inflated, and loses its Content-Encoding",
     served: { contentEncoding: "gzip", body: gzipSync(SUCCESS) },
     expected: () => ({ ...answer(Buffer.from(SUCCESS)), decodedFrom: "gzip" }),

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { verifyCommand } from "../../src/cli/verify-command.js";
+import { verifyCommand } from "../../cli/verify-command.js";
 import { runCli } from "../support/fake-io.js";
 import { deadEndpoint } from "../support/loopback-server.js";
 import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";

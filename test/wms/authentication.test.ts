@@ -35,7 +35,7 @@ const signOf = (options: CallOptions = {}): string =>
   signedParams({ body: BODY, ...options }).find(([key]) => key === "sign")?.[1] ?? "";
 
 describe("the harness's own signer", () => {
-  it("reproduces TOP's public check vector (PROTOCOL.md), so the sandbox is checked against the spec", () => {
+  it("reproduces TOP's public check vector (docs/protocol.md), so the sandbox is checked against the spec", () => {
     const params: [string, string][] = [
       ["app_key", "12345678"],
       ["fields", "num_iid,title,nick,price,num"],

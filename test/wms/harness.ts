@@ -79,7 +79,7 @@ export interface CallOptions {
 }
 
 /**
- * Qimen's sign, written here from PROTOCOL.md instead of imported, so that the sandbox is checked
+ * Qimen's sign, written here from docs/protocol.md instead of imported, so that the sandbox is checked
  * against a signer of its own and a bug shared with the protocol core's cannot hide: every param
  * but `sign`, sorted by name, as name+value, then the body bytes; md5 wraps that in the secret,
  * hmac and hmac-sha256 key with it; upper-case hex.

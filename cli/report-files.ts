@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
-import { jsonReport, junitReport } from "../../provider-verify/reports.js";
-import type { VerificationReport } from "../../provider-verify/results.js";
+import { jsonReport, junitReport } from "../provider-verify/reports.js";
+import type { VerificationReport } from "../provider-verify/results.js";
 import { UsageError, type CliIo } from "./command.js";
 
 /** Writes the --junit and --json reports asked for, saying where; UsageError when a file cannot be written. */

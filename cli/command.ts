@@ -1,9 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/** Environment variables the commands read their credentials from when the flag is not given. */
-export const APP_KEY_ENV = "QIMEN_APP_KEY";
-export const SECRET_ENV = "QIMEN_SECRET";
-export const CUSTOMER_ID_ENV = "QIMEN_CUSTOMER_ID";
+export { APP_KEY_ENV, CUSTOMER_ID_ENV, SECRET_ENV } from "../src/credential-env.js";
 
 /** Everything a command touches outside itself, injected so tests need no globals. */
 export interface CliIo {

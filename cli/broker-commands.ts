@@ -1,10 +1,10 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { BROKER_ENV, brokerAuthFromEnv, brokerSecrets } from "../../provider-verify/broker.js";
-import { assertQimenContract, loadContracts } from "../../provider-verify/contracts.js";
-import { shippedContractsDir } from "../../provider-verify/package-paths.js";
-import { redactor } from "../../provider-verify/verdict.js";
-import { isQimenError } from "../protocol/errors.js";
+import { BROKER_ENV, brokerAuthFromEnv, brokerSecrets } from "../provider-verify/broker.js";
+import { assertQimenContract, loadContracts } from "../provider-verify/contracts.js";
+import { shippedContractsDir } from "../src/package-paths.js";
+import { redactor } from "../provider-verify/verdict.js";
+import { isQimenError } from "../src/protocol/errors.js";
 import { EXIT, numericFlag, parseCommandArgs, requireOption, UsageError, type CliIo, type Command } from "./command.js";
 import { runPactCli, type PactCliRunner } from "./pact-cli.js";
 

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { COMMITTED_CONTRACT } from "../consumer-tests/contract.js";
+import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
 
 type Json = Record<string, unknown>;
 

@@ -1,24 +1,24 @@
 import { availableParallelism } from "node:os";
-import { loadContracts, missingStateChangeUrl, type Contract } from "../../provider-verify/contracts.js";
-import { shippedContractsDir } from "../../provider-verify/package-paths.js";
-import { parsePart } from "../../provider-verify/partition.js";
-import { consoleHeader, consoleResult, consoleSummary } from "../../provider-verify/reports.js";
-import { pendingFailures, type VerificationReport } from "../../provider-verify/results.js";
-import { MAX_SHARD_SIZE } from "../../provider-verify/shards.js";
-import { MAX_ANSWER_BYTES, MAX_HEADER_BYTES } from "../../provider-verify/transport.js";
+import { loadContracts, missingStateChangeUrl, type Contract } from "../provider-verify/contracts.js";
+import { shippedContractsDir } from "../src/package-paths.js";
+import { parsePart } from "../provider-verify/partition.js";
+import { consoleHeader, consoleResult, consoleSummary } from "../provider-verify/reports.js";
+import { pendingFailures, type VerificationReport } from "../provider-verify/results.js";
+import { MAX_SHARD_SIZE } from "../provider-verify/shards.js";
+import { MAX_ANSWER_BYTES, MAX_HEADER_BYTES } from "../provider-verify/transport.js";
 import {
   DEFAULT_TIMEOUT_MS,
   MAX_TIMEOUT_MS,
   PROGRESS_INTERVAL_MS,
   verifyProvider,
   type VerifyProgress,
-} from "../../provider-verify/verify-provider.js";
-import { INTERACTION_SLACK_MS, SHARD_SLACK_MS } from "../../provider-verify/worker-pool.js";
-import { DEFAULT_XML_LIMITS } from "../protocol/xml.js";
-import { parseQimenEndpoint } from "../client/qimen-client.js";
-import { isQimenError } from "../protocol/errors.js";
-import type { MethodNameForm } from "../protocol/system-params.js";
-import { shortSecretWarning } from "../redaction.js";
+} from "../provider-verify/verify-provider.js";
+import { INTERACTION_SLACK_MS, SHARD_SLACK_MS } from "../provider-verify/worker-pool.js";
+import { DEFAULT_XML_LIMITS } from "../src/protocol/xml.js";
+import { parseQimenEndpoint } from "../src/client/qimen-client.js";
+import { isQimenError } from "../src/protocol/errors.js";
+import type { MethodNameForm } from "../src/protocol/system-params.js";
+import { shortSecretWarning } from "../src/redaction.js";
 import {
   BROKER_VERIFY_HELP,
   BROKER_VERIFY_OPTIONS,

@@ -5,15 +5,15 @@ import {
   DEFAULT_READ_TIMEOUT_MS,
   parseQimenEndpoint,
   type CancelResult,
-} from "../client/qimen-client.js";
-import { DELIVERY_MEANINGS, QimenDeliveryError } from "../client/delivery-error.js";
-import { informationalTolerantConnector } from "../client/informational-answers.js";
-import type { OrderCancelRequest } from "../protocol/model.js";
-import { isKnownOrderType, ORDER_TYPE_CODES } from "../protocol/order-types.js";
-import type { MethodNameForm } from "../protocol/system-params.js";
-import { redactor, redactStrings, shortSecretWarning, type Redact } from "../redaction.js";
-import { trimXmlSpace } from "../protocol/xml-space.js";
-import { printable } from "../text.js";
+} from "../src/client/qimen-client.js";
+import { DELIVERY_MEANINGS, QimenDeliveryError } from "../src/client/delivery-error.js";
+import { informationalTolerantConnector } from "../src/client/informational-answers.js";
+import type { OrderCancelRequest } from "../src/protocol/model.js";
+import { isKnownOrderType, ORDER_TYPE_CODES } from "../src/protocol/order-types.js";
+import type { MethodNameForm } from "../src/protocol/system-params.js";
+import { redactor, redactStrings, shortSecretWarning, type Redact } from "../src/redaction.js";
+import { trimXmlSpace } from "../src/protocol/xml-space.js";
+import { printable } from "../src/text.js";
 import {
   APP_KEY_ENV,
   CUSTOMER_ID_ENV,

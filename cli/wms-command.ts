@@ -1,8 +1,8 @@
-import { OptionError } from "../protocol/errors.js";
-import { DEFAULT_XML_LIMITS } from "../protocol/xml.js";
-import { ORDER_STATUS_NAMES } from "../wms/order-store.js";
-import { PROVIDER_STATES_PATH } from "../wms/provider-states.js";
-import { ORDER_CODE_SCAN_BYTES } from "../wms/qimen-call.js";
+import { OptionError } from "../src/protocol/errors.js";
+import { DEFAULT_XML_LIMITS } from "../src/protocol/xml.js";
+import { ORDER_STATUS_NAMES } from "../src/wms/order-store.js";
+import { PROVIDER_STATES_PATH } from "../src/wms/provider-states.js";
+import { ORDER_CODE_SCAN_BYTES } from "../src/wms/qimen-call.js";
 import {
   createSandboxWms,
   DEFAULT_QIMEN_PATH,
@@ -12,7 +12,7 @@ import {
   SANDBOX_SECRET,
   type SandboxWms,
   UPLOAD_DISCARD_BYTES,
-} from "../wms/sandbox.js";
+} from "../src/wms/sandbox.js";
 import {
   APP_KEY_ENV,
   CUSTOMER_ID_ENV,

@@ -6,7 +6,7 @@ const PACKAGE_NAME = "qimen-pact";
 
 /**
  * The root of the qimen-pact package this module belongs to, whether it runs from source
- * (provider-verify/) or built (dist/provider-verify/), in this repository or installed elsewhere.
+ * (src/) or built (dist/src/), in this repository or installed elsewhere.
  */
 export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
   for (let directory = dirname(from); ; directory = dirname(directory)) {

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { computeSign, describeSignedString, isSignMethod, SIGN_METHODS } from "../protocol/signing.js";
+import { computeSign, describeSignedString, isSignMethod, SIGN_METHODS } from "../src/protocol/signing.js";
 import { EXIT, parseCommandArgs, requireOption, SECRET_ENV, UsageError, type Command } from "./command.js";
 
 const help = `Usage: qimen-pact sign --secret S [--sign-method md5|hmac|hmac-sha256] [--body-file F] key=value...

@@ -5,7 +5,7 @@ import {
   DEFAULT_CONSUMER_VERSION_SELECTORS,
   type BrokerConnection,
   type PactsForVerificationQuery,
-} from "../../provider-verify/broker.js";
+} from "../provider-verify/broker.js";
 import {
   brokerPactsHeader,
   contractsFromBroker,
@@ -13,10 +13,10 @@ import {
   publishResults,
   verificationResults,
   type BrokerContract,
-} from "../../provider-verify/broker-verify.js";
-import type { InteractionResult, VerificationReport } from "../../provider-verify/results.js";
-import { redactor } from "../../provider-verify/verdict.js";
-import { isQimenError } from "../protocol/errors.js";
+} from "../provider-verify/broker-verify.js";
+import type { InteractionResult, VerificationReport } from "../provider-verify/results.js";
+import { redactor } from "../provider-verify/verdict.js";
+import { isQimenError } from "../src/protocol/errors.js";
 import { EXIT, UsageError, type CliIo } from "./command.js";
 
 /** verify's Pact Broker flags, for its parseArgs options. */

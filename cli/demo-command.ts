@@ -1,5 +1,5 @@
-import { shippedContractsDir } from "../../provider-verify/package-paths.js";
-import { createSandboxWms, SANDBOX_APP_KEY, SANDBOX_SECRET } from "../wms/sandbox.js";
+import { shippedContractsDir } from "../src/package-paths.js";
+import { createSandboxWms, SANDBOX_APP_KEY, SANDBOX_SECRET } from "../src/wms/sandbox.js";
 import { parseCommandArgs, SECRET_ENV, type Command } from "./command.js";
 import { verifyCommand } from "./verify-command.js";
 

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { contractDigest } from "../../provider-verify/contracts.js";
-import { mergeReports, parseJsonReport, type ReportPart } from "../../provider-verify/report-merge.js";
-import { consoleReport } from "../../provider-verify/reports.js";
-import { pendingFailures, type VerificationReport } from "../../provider-verify/results.js";
-import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS } from "../../provider-verify/verify-provider.js";
-import { isQimenError } from "../protocol/errors.js";
+import { contractDigest } from "../provider-verify/contracts.js";
+import { mergeReports, parseJsonReport, type ReportPart } from "../provider-verify/report-merge.js";
+import { consoleReport } from "../provider-verify/reports.js";
+import { pendingFailures, type VerificationReport } from "../provider-verify/results.js";
+import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS } from "../provider-verify/verify-provider.js";
+import { isQimenError } from "../src/protocol/errors.js";
 import {
   BROKER_VERIFY_OPTIONS,
   brokerContracts,
