@@ -1,13 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseQimenEndpoint } from "../src/client/qimen-client.js";
-import type { MethodNameForm } from "../src/protocol/system-params.js";
-import { contractDigest, missingStateChangeUrl, type Contract, type ContractInteraction } from "./contracts.js";
+import { contractDigest, type ContractInteraction } from "./contracts.js";
 import type { FailureReason, InteractionResult, VerificationReport } from "./results.js";
-import { partRange, invalidPart, type Part } from "./partition.js";
-import { ResultsInOrder, type VerifyProgress } from "./result-order.js";
+import { partRange } from "./partition.js";
+import { ResultsInOrder } from "./result-order.js";
 import {
   checkedHeaderNames,
   MAX_SHARD_SIZE,
@@ -17,79 +15,29 @@ import {
   type Shard,
 } from "./shards.js";
 import { skipsCertificateStore, workerEnvironment, type NoCertificates } from "./worker-environment.js";
-import { MAX_TIMEOUT_MS, probeTcp, shownUrl } from "./transport.js";
+import { probeTcp, shownUrl } from "./transport.js";
 import { failedWithoutRun, judgeInteraction, redactor, type Redact } from "./verdict.js";
+import { checkOptions, type Settings, type VerifyProviderOptions } from "./verify-options.js";
 import { runWorkers } from "./worker-pool.js";
 import type { WorkerJob, WorkerShard } from "./worker-protocol.js";
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
-/** How long verification may go without a result before onProgress is told. */
-export const PROGRESS_INTERVAL_MS = 10_000;
 /** The note on an interaction that failed beside others in parallel and passed when verified alone. */
 export const PASSED_ALONE_NOTE =
   "passed only when run alone: it failed while other interactions were verified in parallel, so the state-change endpoint is not isolated per order (it resets or reseeds what other interactions set up); run with --jobs 1";
+export { DEFAULT_TIMEOUT_MS, PROGRESS_INTERVAL_MS, type VerifyProviderOptions } from "./verify-options.js";
 export type { VerifyProgress } from "./result-order.js";
 export { MAX_TIMEOUT_MS } from "./transport.js";
-
-export interface VerifyProviderOptions {
-  readonly contracts: readonly Contract[];
-  /** The WMS's registered Qimen URL, path included: every call goes exactly there. */
-  readonly providerUrl: string | URL;
-  readonly secret: string;
-  readonly appKey?: string;
-  readonly customerId?: string;
-  /** Pact's state-change URL; required when an interaction has provider states. */
-  readonly stateChangeUrl?: string | URL;
-  /** Default `short` (order.cancel), what WMS-side code routes on. */
-  readonly methodName?: MethodNameForm;
-  /** Deadline of each HTTP call (connect and answer), and of the reachability check; at most MAX_TIMEOUT_MS. */
-  readonly timeoutMs?: number;
-  /**
-   * Worker processes verifying shards in parallel. Default: os.availableParallelism(). 1 when
-   * the provider's states are not independent per order (see `qimen-pact verify --help`).
-   */
-  readonly jobs?: number;
-  /** Verify only this part of the interactions (`verify --shard K/N`, see partition.ts); the report says which. */
-  readonly part?: Part;
-  /** The provider's version, written into the report so that `report merge` never joins parts of two builds. */
-  readonly providerVersion?: string;
-  /** Most interactions per Pact verifier run. Default MAX_SHARD_SIZE. */
-  readonly maxShardSize?: number;
-  /** Stops the run: the verifier processes are killed and the promise rejects with an AbortError. */
-  readonly signal?: AbortSignal;
-  /** Called with each interaction's result as soon as it is judged, in contract order. */
-  readonly onResult?: (result: InteractionResult) => void;
-  /** Called every `progressIntervalMs` in which no result was reported: a long run is not silent. */
-  readonly onProgress?: (progress: VerifyProgress) => void;
-  /** Default PROGRESS_INTERVAL_MS; at most MAX_TIMEOUT_MS. */
-  readonly progressIntervalMs?: number;
-  /** Time of the report's `startedAt`. Default: the system clock. */
-  readonly now?: () => Date;
-  /** Where the workers' NODE_OPTIONS and TLS trust settings come from (worker-environment.ts). Default: process.env. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
-
-interface Settings {
-  readonly providerUrl: URL;
-  readonly stateChangeUrl: URL | undefined;
-  readonly methodName: MethodNameForm;
-  readonly timeoutMs: number;
-  readonly jobs: number;
-  readonly progressIntervalMs: number;
-  /** What a report must never show: the secret, and the state-change URL's password and query values. */
-  readonly sensitive: readonly string[];
-}
 
 /**
  * Verifies a provider against contracts the way the Qimen gateway delivers calls (see
  * pact-session.ts) and judges each interaction with Pact's matcher and the ERP client's decoder
  * (verdict.ts). The interactions are split into shards (shards.ts) verified by `jobs` worker
  * processes in parallel; the results are merged in contract order. Never throws for a failing
- * provider: unreachable hosts, failed states and mismatches are failed results. Throws
- * TypeError/RangeError for invalid options.
+ * provider: unreachable hosts, failed states and mismatches are failed results. Throws an
+ * OptionError (verify-options.ts) for an invalid option.
  */
 export async function verifyProvider(options: VerifyProviderOptions): Promise<VerificationReport> {
-  const settings = validate(options);
+  const settings = checkOptions(options);
   const startedAt = (options.now ?? (() => new Date()))();
   const started = performance.now();
   const all = options.contracts.flatMap((contract) =>
@@ -276,73 +224,4 @@ function blockedReason(
     };
   }
   return undefined;
-}
-
-/** The password and query values (or bare query tokens) of a URL, as written and decoded: a provider may echo either. */
-function urlSecrets(url: URL | undefined): string[] {
-  if (url === undefined) return [];
-  const written = [
-    url.password,
-    ...url.search
-      .slice(1)
-      .split("&")
-      .map((pair) => pair.slice(pair.indexOf("=") + 1)),
-  ];
-  const decoded = [percentDecoded(url.password), ...url.searchParams.values()];
-  return [...written, ...decoded].filter((value) => value !== "");
-}
-
-function percentDecoded(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-function validate(options: VerifyProviderOptions): Settings {
-  const providerUrl = parseQimenEndpoint(String(options.providerUrl));
-  if (typeof options.secret !== "string" || options.secret === "") {
-    throw new TypeError("secret must be the provider's app secret: the gateway signs every call with it");
-  }
-  const timeoutMs = milliseconds(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, "timeoutMs");
-  const progressIntervalMs = milliseconds(options.progressIntervalMs ?? PROGRESS_INTERVAL_MS, "progressIntervalMs");
-  const methodName = options.methodName ?? "short";
-  if (methodName !== "short" && methodName !== "long") {
-    throw new TypeError(
-      `methodName must be "short" (order.cancel) or "long" (taobao.qimen.order.cancel), got ${String(methodName)}`,
-    );
-  }
-  const stateChangeUrl =
-    options.stateChangeUrl === undefined ? undefined : httpUrl(options.stateChangeUrl, "stateChangeUrl");
-  if (options.contracts.length === 0) throw new TypeError("contracts must hold at least one contract");
-  const noStateChangeUrl = missingStateChangeUrl(options.contracts, stateChangeUrl, "stateChangeUrl");
-  if (noStateChangeUrl !== undefined) throw new TypeError(noStateChangeUrl);
-  const jobs = options.jobs ?? availableParallelism();
-  if (!Number.isInteger(jobs) || jobs < 1) {
-    throw new RangeError(`jobs must be a positive integer of worker processes, got ${jobs}`);
-  }
-  if (options.part !== undefined) {
-    const invalid = invalidPart(options.part);
-    if (invalid !== undefined) throw new RangeError(`part: ${invalid}`);
-  }
-  const sensitive = [options.secret, ...urlSecrets(stateChangeUrl)];
-  return { providerUrl, stateChangeUrl, methodName, timeoutMs, jobs, progressIntervalMs, sensitive };
-}
-
-function milliseconds(value: number, name: string): number {
-  if (!Number.isInteger(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
-    throw new RangeError(
-      `${name} must be a positive integer of milliseconds, at most ${MAX_TIMEOUT_MS} (Node's longest timer), got ${value}`,
-    );
-  }
-  return value;
-}
-
-function httpUrl(value: string | URL, name: string): URL {
-  const url = URL.canParse(String(value)) ? new URL(String(value)) : undefined;
-  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    throw new TypeError(`${name} must be an absolute http(s) URL, got ${JSON.stringify(String(value))}`);
-  }
-  return url;
 }
