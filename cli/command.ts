@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { OptionError } from "../src/protocol/errors.js";
 
 export { APP_KEY_ENV, CUSTOMER_ID_ENV, SECRET_ENV } from "../src/credential-env.js";
 
@@ -78,4 +79,18 @@ export function numericFlag(text: string, flag: string, rule: NumericFlag): numb
     value <= (rule.max ?? Number.MAX_SAFE_INTEGER);
   if (!inRange) throw new UsageError(`${flag} must be ${rule.expected}, got "${text}"`);
   return value;
+}
+
+/**
+ * Runs `check`, a library's one validation of its options, and says an OptionError as a usage
+ * error of the flag that gave the option (`flags` maps option names to flags), so a command never
+ * restates a library's rules.
+ */
+export function withFlagNames<T>(flags: ReadonlyMap<string, string>, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    throw new UsageError(`${flags.get(error.option) ?? error.option}: ${error.message}`, { cause: error });
+  }
 }

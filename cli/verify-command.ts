@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { loadContracts, missingStateChangeUrl, type Contract } from "../provider-verify/contracts.js";
+import { loadContracts, type Contract } from "../provider-verify/contracts.js";
 import { shippedContractsDir } from "../src/package-paths.js";
 import { parsePart } from "../provider-verify/partition.js";
 import { consoleHeader, consoleResult, consoleSummary } from "../provider-verify/reports.js";
@@ -13,9 +13,9 @@ import {
   verifyProvider,
   type VerifyProgress,
 } from "../provider-verify/verify-provider.js";
+import { checkOptions, type Settings, type VerifyProviderOptions } from "../provider-verify/verify-options.js";
 import { INTERACTION_SLACK_MS, SHARD_SLACK_MS } from "../provider-verify/worker-pool.js";
 import { DEFAULT_XML_LIMITS } from "../src/protocol/xml.js";
-import { parseQimenEndpoint } from "../src/client/qimen-client.js";
 import { isQimenError } from "../src/protocol/errors.js";
 import type { MethodNameForm } from "../src/protocol/system-params.js";
 import { shortSecretWarning } from "../src/redaction.js";
@@ -37,6 +37,8 @@ import {
   requireOption,
   SECRET_ENV,
   UsageError,
+  withFlagNames,
+  type CliIo,
   type Command,
 } from "./command.js";
 import { writeReports } from "./report-files.js";
@@ -169,46 +171,43 @@ Example:
     --state-change-url https://wms-test.example.com/pact/provider-states --junit verify.xml
 `;
 
+/** verify's options, as the library names them, and the flags that give them. */
+const FLAGS: ReadonlyMap<string, string> = new Map([
+  ["providerUrl", "--provider-base-url"],
+  ["secret", "--secret"],
+  ["stateChangeUrl", "--state-change-url"],
+  ["methodName", "--method-name"],
+  ["timeoutMs", "--timeout-ms"],
+  ["jobs", "--jobs"],
+  ["part", "--shard"],
+]);
+
+const OPTIONS = {
+  "provider-base-url": { type: "string" },
+  contracts: { type: "string", multiple: true },
+  "app-key": { type: "string" },
+  secret: { type: "string" },
+  "customer-id": { type: "string" },
+  "state-change-url": { type: "string" },
+  "method-name": { type: "string", default: "short" },
+  "timeout-ms": { type: "string", default: String(DEFAULT_TIMEOUT_MS) },
+  jobs: { type: "string", default: String(availableParallelism()) },
+  shard: { type: "string" },
+  junit: { type: "string" },
+  json: { type: "string" },
+  ...BROKER_VERIFY_OPTIONS,
+} as const;
+
 export const verifyCommand: Command = {
   name: "verify",
   summary: "verify a WMS against the order.cancel contracts, as the Qimen gateway delivers",
   help,
   async run(args, io) {
-    const { values } = parseCommandArgs({
-      args: [...args],
-      options: {
-        "provider-base-url": { type: "string" },
-        contracts: { type: "string", multiple: true },
-        "app-key": { type: "string" },
-        secret: { type: "string" },
-        "customer-id": { type: "string" },
-        "state-change-url": { type: "string" },
-        "method-name": { type: "string", default: "short" },
-        "timeout-ms": { type: "string", default: String(DEFAULT_TIMEOUT_MS) },
-        jobs: { type: "string", default: String(availableParallelism()) },
-        shard: { type: "string" },
-        junit: { type: "string" },
-        json: { type: "string" },
-        ...BROKER_VERIFY_OPTIONS,
-      },
-      strict: true,
-    });
-    const providerUrl = urlOption(
-      requireOption(values["provider-base-url"], "--provider-base-url", io),
-      "--provider-base-url",
-    );
-    const secret = requireOption(values.secret, "--secret", io, SECRET_ENV);
-    const methodName = values["method-name"];
-    if (methodName !== "short" && methodName !== "long") {
-      throw new UsageError(
-        `--method-name must be short (order.cancel) or long (taobao.qimen.order.cancel), got "${methodName}"`,
-      );
-    }
+    const { values } = parseCommandArgs({ args: [...args], options: OPTIONS, strict: true });
     const timeoutMs = numericFlag(values["timeout-ms"], "--timeout-ms", {
-      expected: `a positive whole number of milliseconds, at most ${MAX_TIMEOUT_MS}`,
-      max: MAX_TIMEOUT_MS,
+      expected: "a whole number of milliseconds",
+      allowZero: true,
     });
-    const jobs = numericFlag(values.jobs, "--jobs", { expected: "a positive whole number of worker processes" });
     const part = values.shard === undefined ? undefined : parsePart(values.shard);
     if (typeof part === "string") throw new UsageError(`--shard: ${part}`);
     if (part !== undefined && values.publish === true) {
@@ -216,82 +215,80 @@ export const verifyCommand: Command = {
         "--shard verifies a part, which is never published as a whole verification: publish the parts' merged report with `qimen-pact report merge ... --publish`",
       );
     }
-    const providerVersion = optional(values["provider-version"]);
-    const stateChangeUrl = values["state-change-url"];
-    if (stateChangeUrl !== undefined && !isHttpUrl(stateChangeUrl)) {
-      throw new UsageError(`--state-change-url must be an absolute http(s) URL, got "${stateChangeUrl}"`);
-    }
     const broker = brokerVerifySettings(values, io, timeoutMs);
     const fromBroker = broker === undefined ? undefined : await brokerContracts(broker, io);
     if (typeof fromBroker === "number") return fromBroker;
-    const contracts =
-      fromBroker?.map(({ contract }) => contract) ?? (await readContracts(values.contracts ?? [shippedContractsDir()]));
     const mark = brokerResultMarker(fromBroker);
-    // Checked here as well as by verifyProvider, so it is a usage error (exit 2) and nothing is printed first.
-    const noStateChangeUrl = missingStateChangeUrl(contracts, stateChangeUrl, "--state-change-url");
-    if (noStateChangeUrl !== undefined) throw new UsageError(noStateChangeUrl);
-    const appKey = optional(values["app-key"] ?? io.env[APP_KEY_ENV]);
-    const customerId = optional(values["customer-id"] ?? io.env[CUSTOMER_ID_ENV]);
-
-    const shortSecret = shortSecretWarning(secret);
-    if (shortSecret !== undefined) io.stderr(`qimen-pact verify: warning: ${shortSecret}\n`);
-    io.stdout(
-      consoleHeader({
-        providerUrl: providerUrl.origin + providerUrl.pathname,
-        methodName,
-        contracts: contracts.map((c) => c.path),
+    const options: VerifyProviderOptions = {
+      contracts:
+        fromBroker?.map(({ contract }) => contract) ??
+        (await readContracts(values.contracts ?? [shippedContractsDir()])),
+      providerUrl: requireOption(values["provider-base-url"], "--provider-base-url", io),
+      secret: requireOption(values.secret, "--secret", io, SECRET_ENV),
+      methodName: values["method-name"] as MethodNameForm,
+      timeoutMs,
+      jobs: numericFlag(values.jobs, "--jobs", { expected: "a whole number of worker processes", allowZero: true }),
+      env: io.env,
+      signal: io.signal,
+      onResult: (result) => io.stdout(consoleResult(mark(result))),
+      onProgress: (progress) => io.stderr(progressLine(progress)),
+      ...defined({
+        appKey: optional(values["app-key"] ?? io.env[APP_KEY_ENV]),
+        customerId: optional(values["customer-id"] ?? io.env[CUSTOMER_ID_ENV]),
+        stateChangeUrl: values["state-change-url"],
+        part,
+        providerVersion: optional(values["provider-version"]),
       }),
-    );
-    let report: VerificationReport;
-    try {
-      report = await verifyProvider({
-        contracts,
-        providerUrl,
-        secret,
-        methodName: methodName satisfies MethodNameForm,
-        timeoutMs,
-        jobs,
-        env: io.env,
-        signal: io.signal,
-        onResult: (result) => io.stdout(consoleResult(mark(result))),
-        onProgress: (progress) => io.stderr(progressLine(progress)),
-        ...(appKey === undefined ? {} : { appKey }),
-        ...(customerId === undefined ? {} : { customerId }),
-        ...(part === undefined ? {} : { part }),
-        ...(providerVersion === undefined ? {} : { providerVersion }),
-        ...(stateChangeUrl === undefined ? {} : { stateChangeUrl }),
-      });
-    } catch (error) {
-      if (!io.signal.aborted) throw error;
-      io.stderr("qimen-pact verify: interrupted before every interaction was verified\n");
-      return EXIT.failed;
-    }
-    report = { ...report, interactions: report.interactions.map(mark) };
-    io.stdout(consoleSummary(report));
-    await writeReports(report, { junit: values.junit, json: values.json }, io);
+    };
+    // The library's one check of its options, before anything is printed: a bad one is a usage error (exit 2).
+    const settings = withFlagNames(FLAGS, () => checkOptions(options));
+    const report = await verifyPrinting(options, settings, io);
+    if (report === undefined) return EXIT.failed;
+    const marked = { ...report, interactions: report.interactions.map(mark) };
+    io.stdout(consoleSummary(marked));
+    await writeReports(marked, { junit: values.junit, json: values.json }, io);
     const published =
       broker === undefined || fromBroker === undefined
         ? undefined
-        : await publishBrokerResults(broker, fromBroker, report, io);
-    return published ?? (report.summary.failed === pendingFailures(report) ? EXIT.ok : EXIT.failed);
+        : await publishBrokerResults(broker, fromBroker, marked, io);
+    return published ?? (marked.summary.failed === pendingFailures(marked) ? EXIT.ok : EXIT.failed);
   },
 };
+
+/** Verifies, printing the header and each result as it comes; undefined when interrupted. */
+async function verifyPrinting(
+  options: VerifyProviderOptions,
+  settings: Settings,
+  io: CliIo,
+): Promise<VerificationReport | undefined> {
+  const shortSecret = shortSecretWarning(options.secret);
+  if (shortSecret !== undefined) io.stderr(`qimen-pact verify: warning: ${shortSecret}\n`);
+  io.stdout(
+    consoleHeader({
+      providerUrl: settings.providerUrl.origin + settings.providerUrl.pathname,
+      methodName: settings.methodName,
+      contracts: options.contracts.map((c) => c.path),
+    }),
+  );
+  try {
+    return await verifyProvider(options);
+  } catch (error) {
+    if (!io.signal.aborted) throw error;
+    io.stderr("qimen-pact verify: interrupted before every interaction was verified\n");
+    return undefined;
+  }
+}
+
+/** The entries whose value is given: optional options are left out, not set to undefined. */
+function defined<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
 
 function progressLine({ reported, total, elapsedMs }: VerifyProgress): string {
   const seconds = Math.round(elapsedMs / 1000);
   return `qimen-pact verify: still verifying after ${seconds} s: ${reported} of ${total} interactions reported (each shard runs within its deadline, see Bounds in --help)\n`;
-}
-
-function urlOption(value: string, flag: string): URL {
-  try {
-    return parseQimenEndpoint(value);
-  } catch (error) {
-    throw new UsageError(`${flag}: ${(error as Error).message.replace(/^endpoint /, "")}`);
-  }
-}
-
-function isHttpUrl(value: string): boolean {
-  return URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol);
 }
 
 function optional(value: string | undefined): string | undefined {

@@ -1,4 +1,3 @@
-import { OptionError } from "../src/protocol/errors.js";
 import { DEFAULT_XML_LIMITS } from "../src/protocol/xml.js";
 import { ORDER_STATUS_NAMES } from "../src/wms/order-store.js";
 import { PROVIDER_STATES_PATH } from "../src/wms/provider-states.js";
@@ -21,6 +20,7 @@ import {
   parseCommandArgs,
   SECRET_ENV,
   UsageError,
+  withFlagNames,
   type CliIo,
   type Command,
 } from "./command.js";
@@ -140,9 +140,8 @@ export const wmsCommand: Command = {
     }
     if (!verifySignatures) io.stderr(`qimen-pact wms: ${INSECURE_WARNING}\n`);
 
-    let sandbox: SandboxWms;
-    try {
-      sandbox = createSandboxWms({
+    const sandbox = withFlagNames(FLAGS, () =>
+      createSandboxWms({
         path: values.path,
         timestampWindowMs,
         verifySignatures,
@@ -150,12 +149,8 @@ export const wmsCommand: Command = {
         log: (line) => io.stdout(`${line}\n`),
         ...(credentials === undefined ? {} : { credentials }),
         ...(customerId === undefined ? {} : { customerId }),
-      });
-    } catch (error) {
-      // The sandbox checks every option; its OptionError names the option, said here as the flag.
-      if (!(error instanceof OptionError)) throw error;
-      throw new UsageError(`${FLAGS.get(error.option) ?? error.option}: ${error.message}`, { cause: error });
-    }
+      }),
+    );
     let urls;
     try {
       urls = await sandbox.listen({ host: values.host, port });

@@ -226,20 +226,6 @@ export function requiredStates(contracts: readonly Contract[]): string[] {
 }
 
 /**
- * Why the contracts cannot be verified without a state-change URL (they use provider states), or
- * undefined when they can. `option` names the setting the way the caller knows it.
- */
-export function missingStateChangeUrl(
-  contracts: readonly Contract[],
-  stateChangeUrl: unknown,
-  option: string,
-): string | undefined {
-  const states = requiredStates(contracts);
-  if (stateChangeUrl !== undefined || states.length === 0) return undefined;
-  return `the contracts need provider states (${states.map((state) => `"${state}"`).join(", ")}): pass ${option}, the provider's Pact state-change endpoint`;
-}
-
-/**
  * Throws QIMEN_CONTRACT_INVALID naming the first interaction that is no Qimen order.cancel call
  * and why: a pact from a broker may be any provider's, and verifying a REST or JSON pact against a
  * WMS would only produce failures that say nothing about the WMS.

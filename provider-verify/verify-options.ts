@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { parseQimenEndpoint } from "../src/client/qimen-client.js";
 import { OptionError } from "../src/protocol/errors.js";
 import type { MethodNameForm } from "../src/protocol/system-params.js";
-import { missingStateChangeUrl, type Contract } from "./contracts.js";
+import { requiredStates, type Contract } from "./contracts.js";
 import { invalidPart, type Part } from "./partition.js";
 import type { VerifyProgress } from "./result-order.js";
 import type { InteractionResult } from "./results.js";
@@ -82,8 +82,15 @@ export function checkOptions(options: VerifyProviderOptions): Settings {
   const stateChangeUrl =
     options.stateChangeUrl === undefined ? undefined : httpUrl(options.stateChangeUrl, "stateChangeUrl");
   if (options.contracts.length === 0) throw new OptionError("contracts", "at least one contract", options.contracts);
-  const noStateChangeUrl = missingStateChangeUrl(options.contracts, stateChangeUrl, "stateChangeUrl");
-  if (noStateChangeUrl !== undefined) throw new OptionError("stateChangeUrl", `given: ${noStateChangeUrl}`, undefined);
+  const states = requiredStates(options.contracts);
+  if (stateChangeUrl === undefined && states.length > 0) {
+    const named = states.map((state) => `"${state}"`).join(", ");
+    throw new OptionError(
+      "stateChangeUrl",
+      `the provider's Pact state-change endpoint: the contracts need provider states (${named})`,
+      undefined,
+    );
+  }
   const jobs = options.jobs ?? availableParallelism();
   if (!Number.isInteger(jobs) || jobs < 1)
     throw new OptionError("jobs", "a positive integer of worker processes", jobs);

@@ -41,48 +41,48 @@ describe("qimen-pact verify: usage and configuration errors exit 2 before verify
     {
       name: "a provider URL with a query",
       args: () => [...VALID, "--provider-base-url", `${PROVIDER}?tenant=1`],
-      says: /--provider-base-url: must not carry a query string or fragment/,
+      says: /^qimen-pact verify: --provider-base-url: providerUrl must be a Qimen endpoint \(endpoint must not carry a query string or fragment.*\), got "http:\/\/127\.0\.0\.1:9\/qimen\?tenant=1"$/m,
     },
     {
       name: "a provider URL that is no http(s) URL",
       args: () => [...VALID, "--provider-base-url", "wms.example.com/qimen"],
-      says: /--provider-base-url: must be an absolute http\(s\) URL/,
+      says: /^qimen-pact verify: --provider-base-url: providerUrl must be a Qimen endpoint \(endpoint must be an absolute http\(s\) URL.*\), got "wms\.example\.com\/qimen"$/m,
     },
     {
       name: "a state-change URL that is no URL",
       args: () => [...VALID, "--state-change-url", "/pact/provider-states"],
-      says: /--state-change-url must be an absolute http\(s\) URL/,
+      says: /^qimen-pact verify: --state-change-url: stateChangeUrl must be an absolute http\(s\) URL, got "\/pact\/provider-states"$/m,
     },
     {
       name: "an unknown method name",
       args: () => [...VALID, "--method-name", "medium"],
-      says: /--method-name must be short \(order\.cancel\) or long/,
+      says: /^qimen-pact verify: --method-name: methodName must be "short" \(order\.cancel\) or "long" \(taobao\.qimen\.order\.cancel\), got "medium"$/m,
     },
     {
       name: "a zero timeout",
       args: () => [...VALID, "--timeout-ms", "0"],
-      says: /--timeout-ms must be a positive whole number of milliseconds, at most 2147483647, got "0"/,
+      says: /^qimen-pact verify: --timeout-ms: timeoutMs must be a positive integer of milliseconds, at most 2147483647 \(Node's longest timer\), got 0$/m,
     },
     {
       // Node's timers fire at once past 2^31 − 1 ms: every call would fail as timed out.
       name: "a timeout longer than Node's longest timer",
       args: () => [...VALID, "--timeout-ms", "2147483648"],
-      says: /--timeout-ms must be a positive whole number of milliseconds, at most 2147483647, got "2147483648"/,
+      says: /^qimen-pact verify: --timeout-ms: timeoutMs must be a positive integer of milliseconds, at most 2147483647 \(Node's longest timer\), got 2147483648$/m,
     },
     {
       name: "a timeout that is no number",
       args: () => [...VALID, "--timeout-ms", "10s"],
-      says: /--timeout-ms must be a positive whole number/,
+      says: /^qimen-pact verify: --timeout-ms must be a whole number of milliseconds, got "10s"$/m,
     },
     {
       name: "zero worker processes",
       args: () => [...VALID, "--jobs", "0"],
-      says: /--jobs must be a positive whole number of worker processes, got "0"/,
+      says: /^qimen-pact verify: --jobs: jobs must be a positive integer of worker processes, got 0$/m,
     },
     {
       name: "a number of worker processes that is no number",
       args: () => [...VALID, "--jobs", "two"],
-      says: /--jobs must be a positive whole number of worker processes, got "two"/,
+      says: /^qimen-pact verify: --jobs must be a whole number of worker processes, got "two"$/m,
     },
     {
       name: "a part beyond the number of parts",
@@ -117,7 +117,7 @@ describe("qimen-pact verify: usage and configuration errors exit 2 before verify
     {
       name: "provider states without a state-change URL",
       args: () => ["--provider-base-url", PROVIDER, "--contracts", COMMITTED_CONTRACT],
-      says: /the contracts need provider states \("an order exists", "no order exists"\): pass --state-change-url, the provider's Pact state-change endpoint$/m,
+      says: /^qimen-pact verify: --state-change-url: stateChangeUrl must be the provider's Pact state-change endpoint: the contracts need provider states \("an order exists", "no order exists"\), got undefined$/m,
     },
   ];
   for (const { name, args, env = SECRET, says } of CASES) {

@@ -37,7 +37,7 @@ describe("verifyProvider: invalid options are refused before anything is verifie
       name: "provider states without a state-change URL",
       options: ({ stateChangeUrl: _omitted, ...valid }) => valid,
       option: "stateChangeUrl",
-      says: /^stateChangeUrl must be given: the contracts need provider states \("an order exists", "no order exists"\): pass stateChangeUrl, the provider's Pact state-change endpoint, got undefined$/,
+      says: /^stateChangeUrl must be the provider's Pact state-change endpoint: the contracts need provider states \("an order exists", "no order exists"\), got undefined$/,
     },
     {
       name: "an empty secret",
