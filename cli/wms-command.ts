@@ -9,7 +9,6 @@ import {
   INSECURE_WARNING,
   SANDBOX_APP_KEY,
   SANDBOX_SECRET,
-  type SandboxWms,
   UPLOAD_DISCARD_BYTES,
 } from "../src/wms/sandbox.js";
 import {
