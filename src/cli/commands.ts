@@ -1,6 +1,7 @@
 import type { Command } from "./command.js";
 import { cancelCommand } from "./cancel-command.js";
 import { demoCommand } from "./demo-command.js";
+import { probeCommand } from "./probe-command.js";
 import { reportCommand } from "./report-command.js";
 import { signCommand } from "./sign-command.js";
 import { verifyCommand } from "./verify-command.js";
@@ -12,6 +13,7 @@ export const COMMANDS: readonly Command[] = [
   cancelCommand,
   wmsCommand,
   verifyCommand,
+  probeCommand,
   reportCommand,
   demoCommand,
 ];

@@ -185,18 +185,13 @@ export const verifyCommand: Command = {
         `--method-name must be short (order.cancel) or long (taobao.qimen.order.cancel), got "${methodName}"`,
       );
     }
-    const timeoutMs = numericFlag(values["timeout-ms"], "--timeout-ms", {
-      expected: `a positive whole number of milliseconds, at most ${MAX_TIMEOUT_MS}`,
-      max: MAX_TIMEOUT_MS,
-    });
+    const timeoutMs = timeoutOption(values["timeout-ms"]);
     const jobs = numericFlag(values.jobs, "--jobs", { expected: "a positive whole number of worker processes" });
     const part = values.shard === undefined ? undefined : parsePart(values.shard);
     if (typeof part === "string") throw new UsageError(`--shard: ${part}`);
     const providerVersion = optional(values["provider-version"]);
     const stateChangeUrl = values["state-change-url"];
-    if (stateChangeUrl !== undefined && !isHttpUrl(stateChangeUrl)) {
-      throw new UsageError(`--state-change-url must be an absolute http(s) URL, got "${stateChangeUrl}"`);
-    }
+    if (stateChangeUrl !== undefined) stateChangeUrlOption(stateChangeUrl);
     const contracts = await readContracts(values.contracts ?? [shippedContractsDir()]);
     // Checked here as well as by verifyProvider, so it is a usage error (exit 2) and nothing is printed first.
     const noStateChangeUrl = missingStateChangeUrl(contracts, stateChangeUrl, "--state-change-url");
@@ -248,7 +243,21 @@ function progressLine({ reported, total, elapsedMs }: VerifyProgress): string {
   return `qimen-pact verify: still verifying after ${seconds} s: ${reported} of ${total} interactions reported (each shard runs within its deadline, see Bounds in --help)\n`;
 }
 
-function urlOption(value: string, flag: string): URL {
+/** --timeout-ms, as verify and probe take it. */
+export function timeoutOption(text: string): number {
+  return numericFlag(text, "--timeout-ms", {
+    expected: `a positive whole number of milliseconds, at most ${MAX_TIMEOUT_MS}`,
+    max: MAX_TIMEOUT_MS,
+  });
+}
+
+/** --state-change-url: an absolute http(s) URL, or a UsageError. */
+export function stateChangeUrlOption(value: string): URL {
+  if (!isHttpUrl(value)) throw new UsageError(`--state-change-url must be an absolute http(s) URL, got "${value}"`);
+  return new URL(value);
+}
+
+export function urlOption(value: string, flag: string): URL {
   try {
     return parseQimenEndpoint(value);
   } catch (error) {
@@ -260,7 +269,7 @@ function isHttpUrl(value: string): boolean {
   return URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol);
 }
 
-function optional(value: string | undefined): string | undefined {
+export function optional(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
