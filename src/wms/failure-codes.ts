@@ -11,7 +11,7 @@ export const SUCCESS_CODE = "0";
 export const FAILURE_CODES = {
   "sign-check-failure": "the sign does not match the request (wrong secret, altered body or params, malformed sign)",
   "sign-missing": "no sign query parameter",
-  "sign-method-unsupported": "sign_method is not md5, hmac or hmac-sha256",
+  "sign-method-unsupported": "sign_method is not md5 (SDK-built WMSs verify md5 only)",
   "app-key-missing": "no app_key query parameter",
   "app-key-unknown": "app_key is not one the sandbox has a secret for",
   "timestamp-missing": "no timestamp query parameter",

@@ -1,7 +1,7 @@
 import { isQimenError } from "../protocol/errors.js";
 import type { OrderCancelRequest } from "../protocol/model.js";
 import { decodeCancelRequest } from "../protocol/request-codec.js";
-import { isSignMethod, verifySign } from "../protocol/signing.js";
+import { verifySign } from "../protocol/signing.js";
 import { ORDER_CANCEL_METHOD, QIMEN_FORMAT } from "../protocol/system-params.js";
 import { formatBeijingTimestamp, parseBeijingTimestamp } from "../protocol/timestamp.js";
 import type { XmlLimits } from "../protocol/xml.js";
@@ -140,16 +140,16 @@ function checkSignature(
   if (secret === undefined) throw new Rejection("app-key-unknown", `unknown app_key ${quoteForMessage(appKey)}`);
   const sign = params.get("sign");
   if (sign === undefined) throw new Rejection("sign-missing", "sign parameter is missing");
+  // SDK-built WMSs (SpiUtils) verify md5 whatever sign_method says, so they refuse the others: so does the sandbox.
   const signMethod = params.get("sign_method") ?? "md5";
-  if (!isSignMethod(signMethod)) {
+  if (signMethod !== "md5") {
     throw new Rejection(
       "sign-method-unsupported",
-      `sign_method ${quoteForMessage(signMethod)} is not supported: use md5, hmac or hmac-sha256`,
+      `sign_method ${quoteForMessage(signMethod)} is not supported: Qimen WMSs verify md5 signs only, use md5`,
     );
   }
   // The message is Qimen's fixed one: neither the expected sign nor the signed string is echoed.
-  if (!verifySign({ params, body, secret, signMethod }, sign))
-    throw new Rejection("sign-check-failure", BAD_SIGN_MESSAGE);
+  if (!verifySign({ params, body, secret }, sign)) throw new Rejection("sign-check-failure", BAD_SIGN_MESSAGE);
 }
 
 function checkTimestamp(timestamp: string | undefined, receivedAt: Date, windowMs: number): void {

@@ -65,12 +65,22 @@ describe("sandbox WMS: who may call (app_key, sign, timestamp, customerId)", () 
     expect(sandbox.wms.store.list()).to.deep.equal([NEW_ORDER]);
   }
 
-  for (const signMethod of SIGN_METHODS) {
-    it(`accepts a call signed with sign_method ${signMethod}`, async () => {
-      expect(await postQimen(sandbox, toSearch(signedParams({ body: BODY, signMethod })), BODY)).to.deep.equal(
-        CANCELLED,
-      );
-    });
+  it("accepts a call signed with sign_method md5", async () => {
+    expect(await postQimen(sandbox, toSearch(signedParams({ body: BODY, signMethod: "md5" })), BODY)).to.deep.equal(
+      CANCELLED,
+    );
+  });
+
+  // As SDK-built WMSs (SpiUtils) do: they verify md5 whatever sign_method says.
+  for (const signMethod of SIGN_METHODS.filter((method) => method !== "md5")) {
+    it(`refuses a call correctly signed with sign_method ${signMethod}`, () =>
+      expectRejected(
+        toSearch(signedParams({ body: BODY, signMethod })),
+        failure(
+          "sign-method-unsupported",
+          `sign_method "${signMethod}" is not supported: Qimen WMSs verify md5 signs only, use md5`,
+        ),
+      ));
   }
 
   it("accepts a call signed by the protocol core's signQuery, as the ERP client sends it", async () => {
@@ -129,7 +139,10 @@ describe("sandbox WMS: who may call (app_key, sign, timestamp, customerId)", () 
     {
       name: "unsupported sign_method",
       search: () => tampered("sign_method", "sha1"),
-      expected: failure("sign-method-unsupported", 'sign_method "sha1" is not supported: use md5, hmac or hmac-sha256'),
+      expected: failure(
+        "sign-method-unsupported",
+        'sign_method "sha1" is not supported: Qimen WMSs verify md5 signs only, use md5',
+      ),
     },
     {
       name: "a system param given twice",
