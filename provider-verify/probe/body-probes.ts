@@ -98,7 +98,7 @@ function malformedBodyProbes(spec: MethodSpec): ProbeEntry[] {
       ...REFUSED,
       sends: `a valid body padded to ${OVERSIZE_BODY_BYTES / 1024 / 1024} MiB`,
       why: "a WMS that reads any size into memory can be exhausted; a cancel is a few KiB",
-      fix: "read at most a limit (e.g. 256 KiB), then answer failure in the envelope (read the rest or close after answering)",
+      fix: "keep at most a limit (e.g. 256 KiB) and answer failure in the envelope; read and discard the rest first, since closing while the sender still writes resets its connection",
       build: (context) => {
         const padding = Buffer.alloc(OVERSIZE_BODY_BYTES - validBody(context).length, "x");
         return wireCall(context, { body: withRawReason(context, padding) });

@@ -20,8 +20,11 @@ export const INSECURE_WARNING =
   "WARNING: signature checks are OFF (test only): any caller can cancel any order. Never expose this sandbox.";
 
 const STATE_CHANGE_MAX_BYTES = 64 * 1024;
-/** An oversize upload is read and discarded up to this much so its sender still sees the answer. */
-const DISCARD_BYTES = 1024 * 1024;
+/**
+ * An oversize upload is read and discarded up to this much so its sender still sees the answer
+ * (past the 5 MiB body of the go-live probe body.5mb, which an SDK-readable refusal must answer).
+ */
+const DISCARD_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 export interface SandboxWmsOptions {
