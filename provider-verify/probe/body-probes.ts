@@ -47,7 +47,7 @@ function missingFieldProbe(field: FieldSpec): ProbeEntry {
   };
 }
 
-/** Bodies no WMS may act on, whatever the method. */
+/** Documents no WMS may act on, whatever the method. */
 function malformedBodyProbes(spec: MethodSpec): ProbeEntry[] {
   const entities = `<!ENTITY a "qimen-pact"><!ENTITY b "${"&a;".repeat(10)}"><!ENTITY c "${"&b;".repeat(10)}">`;
   return [
@@ -93,35 +93,39 @@ function malformedBodyProbes(spec: MethodSpec): ProbeEntry[] {
             .replace(PROBE_REASON, "&c;"),
         }),
     },
-    {
-      id: "body.5mb",
-      ...REFUSED,
-      sends: `a valid body padded to ${OVERSIZE_BODY_BYTES / 1024 / 1024} MiB`,
-      why: "a WMS that reads any size into memory can be exhausted; a cancel is a few KiB",
-      fix: "keep at most a limit (e.g. 256 KiB) and answer failure in the envelope; read and discard the rest first, since closing while the sender still writes resets its connection",
-      build: (context) => {
-        const padding = Buffer.alloc(OVERSIZE_BODY_BYTES - validBody(context).length, "x");
-        return wireCall(context, { body: withRawReason(context, padding) });
-      },
-    },
-    {
-      id: "body.invalid-utf8",
-      ...REFUSED,
-      sends: "a cancel reason holding the bytes FF FE, which UTF-8 never has",
-      why: "Qimen bodies are UTF-8; a WMS that replaces bad bytes silently stores text nobody sent",
-      fix: "decode the body strictly as UTF-8 and answer failure when it is not",
-      build: (context) => wireCall(context, { body: withRawReason(context, Buffer.from([0xff, 0xfe])) }),
-    },
-    {
-      id: "body.gbk-as-utf8",
-      ...REFUSED,
-      sends: "a cancel reason in GBK bytes (已经退货) while the body declares UTF-8",
-      why: "Qimen's encoding test (编码测试): a WMS guessing the charset stores mojibake or cancels with the wrong reason",
-      fix: "decode the body strictly as UTF-8 and answer failure when it is not",
-      build: (context) => wireCall(context, { body: withRawReason(context, GBK_REASON) }),
-    },
   ];
 }
+
+/** Bodies whose bytes no WMS may act on: too many, or not UTF-8. */
+const BYTE_PROBES: readonly ProbeEntry[] = [
+  {
+    id: "body.5mb",
+    ...REFUSED,
+    sends: `a valid body padded to ${OVERSIZE_BODY_BYTES / 1024 / 1024} MiB`,
+    why: "a WMS that reads any size into memory can be exhausted; a cancel is a few KiB",
+    fix: "keep at most a limit (e.g. 256 KiB) and answer failure in the envelope; read and discard the rest first, since closing while the sender still writes resets its connection",
+    build: (context) => {
+      const padding = Buffer.alloc(OVERSIZE_BODY_BYTES - validBody(context).length, "x");
+      return wireCall(context, { body: withRawReason(context, padding) });
+    },
+  },
+  {
+    id: "body.invalid-utf8",
+    ...REFUSED,
+    sends: "a cancel reason holding the bytes FF FE, which UTF-8 never has",
+    why: "Qimen bodies are UTF-8; a WMS that replaces bad bytes silently stores text nobody sent",
+    fix: "decode the body strictly as UTF-8 and answer failure when it is not",
+    build: (context) => wireCall(context, { body: withRawReason(context, Buffer.from([0xff, 0xfe])) }),
+  },
+  {
+    id: "body.gbk-as-utf8",
+    ...REFUSED,
+    sends: "a cancel reason in GBK bytes (已经退货) while the body declares UTF-8",
+    why: "Qimen's encoding test (编码测试): a WMS guessing the charset stores mojibake or cancels with the wrong reason",
+    fix: "decode the body strictly as UTF-8 and answer failure when it is not",
+    build: (context) => wireCall(context, { body: withRawReason(context, GBK_REASON) }),
+  },
+];
 
 /** A valid body: the required fields plus `extra`. */
 function robustCall(context: ProbeContext, extra: XmlChildren): ReturnType<typeof wireCall> {
@@ -178,7 +182,11 @@ function robustFieldProbes(field: FieldSpec): ProbeEntry[] {
 }
 
 export function bodyProbes(spec: MethodSpec): ProbeEntry[] {
-  return [...spec.requestFields.filter((field) => field.required).map(missingFieldProbe), ...malformedBodyProbes(spec)];
+  return [
+    ...spec.requestFields.filter((field) => field.required).map(missingFieldProbe),
+    ...malformedBodyProbes(spec),
+    ...BYTE_PROBES,
+  ];
 }
 
 export function robustnessProbes(spec: MethodSpec): ProbeEntry[] {

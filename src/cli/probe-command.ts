@@ -8,7 +8,7 @@ import {
   probeResultLines,
   probeSummary,
 } from "../../provider-verify/probe/probe-reports.js";
-import { PROBE_WAREHOUSE_CODE, runProbes } from "../../provider-verify/probe/probe-run.js";
+import { PROBE_WAREHOUSE_CODE, runProbes, type ProbeRunOptions } from "../../provider-verify/probe/probe-run.js";
 import { DEFAULT_TIMEOUT_MS } from "../../provider-verify/verify-provider.js";
 import { shortSecretWarning } from "../redaction.js";
 import {
@@ -19,6 +19,7 @@ import {
   requireOption,
   SECRET_ENV,
   UsageError,
+  type CliIo,
   type Command,
 } from "./command.js";
 import { writeReportFiles } from "./report-files.js";
@@ -110,27 +111,13 @@ export const probeCommand: Command = {
       io.stdout(probeList(selection.probes));
       return EXIT.ok;
     }
-    const providerUrl = urlOption(
-      requireOption(values["provider-base-url"], "--provider-base-url", io),
-      "--provider-base-url",
-    );
-    const stateChangeUrl = stateChangeUrlOption(requireOption(values["state-change-url"], "--state-change-url", io));
-    const appKey = requireOption(values["app-key"], "--app-key", io, APP_KEY_ENV);
-    const secret = requireOption(values.secret, "--secret", io, SECRET_ENV);
-    const customerId = requireOption(values["customer-id"], "--customer-id", io, CUSTOMER_ID_ENV);
-    const timeoutMs = timeoutOption(values["timeout-ms"]);
-
-    const shortSecret = shortSecretWarning(secret);
+    const target = connectionOptions(values, io);
+    const shortSecret = shortSecretWarning(target.secret);
     if (shortSecret !== undefined) io.stderr(`qimen-pact probe: warning: ${shortSecret}\n`);
-    io.stdout(probeHeader(providerUrl.origin + providerUrl.pathname, selection.probes.length));
+    io.stdout(probeHeader(target.providerUrl.origin + target.providerUrl.pathname, selection.probes.length));
     const report = await runProbes({
+      ...target,
       probes: selection.probes,
-      providerUrl,
-      stateChangeUrl,
-      appKey,
-      secret,
-      customerId,
-      timeoutMs,
       strict: values.strict,
       signal: io.signal,
       onResult: (result) => io.stdout(probeResultLines(result)),
@@ -148,6 +135,25 @@ export const probeCommand: Command = {
       : EXIT.failed;
   },
 };
+
+/** Where and as whom the probes call, from the flags or the environment; UsageError when one is missing. */
+function connectionOptions(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  io: CliIo,
+): Pick<ProbeRunOptions, "providerUrl" | "stateChangeUrl" | "appKey" | "secret" | "customerId" | "timeoutMs"> {
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === "string" ? value : undefined;
+  };
+  return {
+    providerUrl: urlOption(requireOption(text("provider-base-url"), "--provider-base-url", io), "--provider-base-url"),
+    stateChangeUrl: stateChangeUrlOption(requireOption(text("state-change-url"), "--state-change-url", io)),
+    appKey: requireOption(text("app-key"), "--app-key", io, APP_KEY_ENV),
+    secret: requireOption(text("secret"), "--secret", io, SECRET_ENV),
+    customerId: requireOption(text("customer-id"), "--customer-id", io, CUSTOMER_ID_ENV),
+    timeoutMs: timeoutOption(text("timeout-ms") ?? String(DEFAULT_TIMEOUT_MS)),
+  };
+}
 
 /** A comma-separated list of probe ids, blanks dropped; undefined when the flag is absent. */
 function idList(value: string | undefined): string[] | undefined {
