@@ -2,13 +2,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Dispatcher } from "undici";
 import { toGatewayCall, type GatewaySettings } from "./gateway-call.js";
-import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, shownUrl, type CallOutcome, verifierDispatcher } from "./transport.js";
-import { trimXmlSpace } from "../src/protocol/xml-space.js";
+import { callHttp, isNoAnswer, MAX_TIMEOUT_MS, type CallOutcome, verifierDispatcher } from "./transport.js";
 import { parsePactOutcomes } from "./pact-results.js";
 import { checkedHeaders, forPact, judgedWithout, relayedHeaders } from "./pact-relay.js";
 import { runPactVerifier } from "./pact-core-run.js";
 import { startRelayServer, type RelayServer } from "./relay-server.js";
-import { stateAnswerFailure } from "./state-answer.js";
+import { stateChangeFailure } from "./state-answer.js";
 import { interactionId, markedCall, markedStateParams } from "./shards.js";
 import type {
   DeliveryRecord,
@@ -189,11 +188,7 @@ async function changeState(session: Session, capture: Capture, change: StateChan
           session.dispatcher,
           session.job.timeoutMs,
         );
-  const failure = isNoAnswer(outcome)
-    ? outcome.failure
-    : outcome.status >= 200 && outcome.status < 300
-      ? stateAnswerFailure(outcome.status, outcome.body)
-      : `${url === undefined ? "" : shownUrl(url)} answered HTTP ${outcome.status}: ${excerpt(outcome.body)}`;
+  const failure = stateChangeFailure(outcome, url);
   capture.stateChanges.push({ state, action, ...(failure === undefined ? {} : { failure }) });
   if (failure !== undefined && action === "setup") {
     capture.failedSetups.set(state, failure);
@@ -268,12 +263,6 @@ function answer(response: ServerResponse, status: number, contentType: string, t
   const bytes = Buffer.from(text, "utf8");
   response.writeHead(status, { "content-type": contentType, "content-length": bytes.length });
   response.end(bytes);
-}
-
-function excerpt(body: Buffer): string {
-  // Only XML white space is folded: U+00A0 or U+FEFF in an answer stays, for the report to show escaped.
-  const text = trimXmlSpace(body.toString("utf8").replace(/[ \t\r\n]+/g, " "));
-  return text.length <= 300 ? text || "(empty body)" : `${text.slice(0, 300)}…`;
 }
 
 /** Provider-state values a state-change endpoint returns, for Pact's injected values; else none. */

@@ -78,13 +78,13 @@ export function jsonReport(report: VerificationReport): string {
  * pure function of the results (no machine name in it, the same on every agent), and the CI
  * server knows anyway which agent ran the job.
  */
-const JUNIT_HOSTNAME = "localhost";
+export const JUNIT_HOSTNAME = "localhost";
 
 /**
  * JUnit's `timestamp`: an xs:dateTime without time zone or fractions (`2025-01-15T02:30:00`), as
  * Ant writes it and its schema demands. Ours is the run's start in UTC.
  */
-function junitTimestamp(isoInstant: string): string {
+export function junitTimestamp(isoInstant: string): string {
   return isoInstant.slice(0, "YYYY-MM-DDTHH:MM:SS".length);
 }
 
@@ -150,18 +150,18 @@ function junitCase(result: InteractionResult): string {
   return children.length === 0 ? `${open}/>` : [`${open}>`, ...children, "    </testcase>"].join("\n");
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-function attributes(values: Readonly<Record<string, string | number>>): string {
+export function attributes(values: Readonly<Record<string, string | number>>): string {
   return Object.entries(values)
     .map(([name, value]) => `${name}="${text(String(value)).replaceAll('"', "&quot;")}"`)
     .join(" ");
 }
 
 /** XML text: markup escaped, and characters XML 1.0 forbids (control codes, lone surrogates) replaced. */
-function text(value: string): string {
+export function text(value: string): string {
   return replaceIllegalXmlChars(value, () => "\uFFFD")
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")
@@ -173,7 +173,7 @@ function text(value: string): string {
  * reads well, but anything before the first "<" kept as it is (printable shows a CR/LF before the
  * declaration as \u000d\u000a), and every other character as sent.
  */
-function shownBody(value: string): string {
+export function shownBody(value: string): string {
   if (value === "") return "(empty body)";
   const lead = /^[^<]*/.exec(value)?.[0] ?? "";
   return (

@@ -1,3 +1,6 @@
+import { trimXmlSpace } from "../src/protocol/xml-space.js";
+import { isNoAnswer, shownUrl, type CallOutcome } from "./transport.js";
+
 /*
  * A state-change endpoint that cannot set a state should answer 4xx/5xx, but many answer HTTP 200
  * with a JSON body saying so: passing the interaction then judges the WMS on a state it never had.
@@ -37,4 +40,20 @@ function reportsFailure(fields: Readonly<Record<string, unknown>>): boolean {
   if ("error" in fields && error !== null && error !== false && error !== "") return true;
   if (code === undefined || code === null || code === "") return false;
   return !((typeof code === "string" || typeof code === "number") && SUCCESS_CODE.test(String(code)));
+}
+
+/**
+ * Why a state change failed, in words, or undefined when it was made: no answer, a status other
+ * than 2xx (with the start of its body), or a 2xx whose body says it failed (stateAnswerFailure).
+ */
+export function stateChangeFailure(outcome: CallOutcome, url: URL | undefined): string | undefined {
+  if (isNoAnswer(outcome)) return outcome.failure;
+  if (outcome.status >= 200 && outcome.status < 300) return stateAnswerFailure(outcome.status, outcome.body);
+  return `${url === undefined ? "" : shownUrl(url)} answered HTTP ${outcome.status}: ${excerpt(outcome.body)}`;
+}
+
+function excerpt(body: Buffer): string {
+  // Only XML white space is folded: U+00A0 or U+FEFF in an answer stays, for the report to show escaped.
+  const text = trimXmlSpace(body.toString("utf8").replace(/[ \t\r\n]+/g, " "));
+  return text.length <= MAX_SHOWN_CHARS ? text || "(empty body)" : `${text.slice(0, MAX_SHOWN_CHARS)}…`;
 }

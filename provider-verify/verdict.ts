@@ -250,7 +250,8 @@ function identity(interaction: ContractInteraction) {
   };
 }
 
-function summarise(
+/** An answer as reports show it: status, Content-Type and the start of the body, redacted. */
+export function summarise(
   status: number,
   headers: readonly (readonly [string, string])[],
   body: Buffer,

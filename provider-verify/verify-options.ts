@@ -137,7 +137,7 @@ function httpUrl(value: string | URL, name: string): URL {
 }
 
 /** The password and query values (or bare query tokens) of a URL, as written and decoded: a provider may echo either. */
-function urlSecrets(url: URL | undefined): string[] {
+export function urlSecrets(url: URL | undefined): string[] {
   if (url === undefined) return [];
   const written = [
     url.password,

@@ -18,6 +18,7 @@ import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
 import { DESCRIPTIONS, writeContractSubset } from "./fixtures.js";
 import { startDyingProvider, startFullBacklogProvider } from "./unreachable-providers.js";
 import { startVariant, xmlAnswer } from "./wms-variants.js";
+import { probeCatalogue } from "../../provider-verify/probe/catalogue.js";
 
 const CONTRACT_DESCRIPTIONS = (
   JSON.parse(await readFile(COMMITTED_CONTRACT, "utf8")) as { interactions: { description: string }[] }
@@ -551,16 +552,17 @@ describe("qimen-pact verify (end to end)", () => {
 });
 
 describe("qimen-pact demo", () => {
-  it("starts the sandbox on a free port, verifies it against the shipped contract and exits 0", async () => {
+  it("starts the sandbox on a free port, verifies it against the shipped contract, probes it and exits 0", async () => {
     const dir = await mkdtemp(join(tmpdir(), "qimen-pact-demo-test-"));
     try {
       const json = join(dir, "demo.json");
       const result = await runCli(["demo", "--json", json]);
       expect({ exitCode: result.exitCode, stderr: result.stderr }).to.deep.equal({ exitCode: 0, stderr: "" });
       expect(result.stdout).to.match(/^Sandbox WMS listening on http:\/\/127\.0\.0\.1:\d+\/qimen /);
-      expect(verdictLines(result.stdout)).to.deep.equal(
-        CONTRACT_DESCRIPTIONS.map((description) => `PASS ${description}`),
-      );
+      const [verified = "", probed = ""] = result.stdout.split("\nGo-live probes (qimen-pact probe):\n");
+      expect(verdictLines(verified)).to.deep.equal(CONTRACT_DESCRIPTIONS.map((description) => `PASS ${description}`));
+      const probes = probeCatalogue();
+      expect(verdictLines(probed)).to.deep.equal(probes.map((probe) => `PASS ${probe.id}  ${probe.severity}`));
       const report = JSON.parse(await readFile(json, "utf8")) as { summary: unknown; contracts: string[] };
       expect({ summary: report.summary, contracts: report.contracts }).to.deep.equal({
         summary: { total: 7, passed: 7, failed: 0 },
