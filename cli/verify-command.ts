@@ -133,8 +133,9 @@ Options:
                             states such as "the warehouse is closed", one order code in several
                             interactions). So an interaction that fails while shards ran in
                             parallel is verified once more, alone, after the others: if it passes
-                            then, it is reported passed with the note "passed only when run alone",
-                            and --jobs 1 makes the note go away.
+                            then, it is reported passed with the note "passed only when run alone";
+                            and then every expected failure that passed in parallel (by accident,
+                            maybe: "no such order") is verified alone too. --jobs 1 needs neither.
   --shard K/N               verify only the K-th of N parts of the interactions, for a CI matrix of
                             N machines: the interactions in contract order are cut into N runs
                             whose sizes differ by one at most, the same on every machine. Write

@@ -5,6 +5,7 @@
 export {
   DEFAULT_TIMEOUT_MS,
   PASSED_ALONE_NOTE,
+  VERIFIED_ALONE_NOTE,
   verifyProvider,
   type VerifyProgress,
   type VerifyProviderOptions,

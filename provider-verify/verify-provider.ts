@@ -24,6 +24,12 @@ import type { WorkerJob, WorkerShard } from "./worker-protocol.js";
 /** The note on an interaction that failed beside others in parallel and passed when verified alone. */
 export const PASSED_ALONE_NOTE =
   "passed only when run alone: it failed while other interactions were verified in parallel, so the state-change endpoint is not isolated per order (it resets or reseeds what other interactions set up); run with --jobs 1";
+/**
+ * The note on an expected failure verified again alone, because the run showed that the
+ * state-change endpoint is not isolated per order: its parallel pass may have been by accident.
+ */
+export const VERIFIED_ALONE_NOTE =
+  "verified alone: the state-change endpoint is not isolated per order (another interaction passed only when run alone), so an expected failure that passed in parallel may have failed for the wrong reason; run with --jobs 1";
 export { DEFAULT_TIMEOUT_MS, PROGRESS_INTERVAL_MS, type VerifyProviderOptions } from "./verify-options.js";
 export type { VerifyProgress } from "./result-order.js";
 export { MAX_TIMEOUT_MS } from "./transport.js";
@@ -70,23 +76,7 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
       jobs: settings.jobs,
       ...(options.maxShardSize === undefined ? {} : { maxShardSize: options.maxShardSize }),
     });
-    // Failures beside other shards in parallel may be the provider's shared state, not the answer.
-    const parallel = Math.min(settings.jobs, shards.length) > 1;
-    const failedInParallel: PlannedInteraction[] = [];
-    await phase("shard", shards, settings.jobs, (entry, result) => {
-      if (parallel && result.verdict === "failed") failedInParallel.push(entry);
-      else results.settle(entry.index, result);
-    });
-    const alone = planShards(
-      failedInParallel.sort((a, b) => a.index - b.index),
-      { jobs: 1, maxShardSize: options.maxShardSize ?? MAX_SHARD_SIZE },
-    );
-    await phase("alone", alone, 1, (entry, result) =>
-      results.settle(
-        entry.index,
-        result.verdict === "passed" ? { ...result, notes: [...result.notes, PASSED_ALONE_NOTE] } : result,
-      ),
-    );
+    await verifyTwice(phase, shards, settings.jobs, results, options.maxShardSize ?? MAX_SHARD_SIZE);
   } finally {
     results.stop();
     await rm(directory, { recursive: true, force: true });
@@ -107,6 +97,52 @@ export async function verifyProvider(options: VerifyProviderOptions): Promise<Ve
     interactions: finished,
     summary: { total: finished.length, passed, failed: finished.length - passed },
   };
+}
+
+/**
+ * Verifies the shards, in parallel when there are several, and then verifies again, alone, what
+ * parallelism may have judged wrongly. Another shard's state setup can undo this one's (a
+ * state-change endpoint that resets the whole store): the WMS then answers "no such order", which
+ * fails an interaction that expects success, and passes one that expects a failure by accident.
+ * So every failure is verified again alone; and once one passes alone (the endpoint is not
+ * isolated per order), every expected failure that passed in parallel is verified alone as well.
+ */
+async function verifyTwice(
+  phase: Phase,
+  shards: readonly Shard[],
+  jobs: number,
+  results: ResultsInOrder,
+  maxShardSize: number,
+): Promise<void> {
+  const parallel = Math.min(jobs, shards.length) > 1;
+  const failed: PlannedInteraction[] = [];
+  const expectedFailuresPassed = new Map<PlannedInteraction, InteractionResult>();
+  await phase("shard", shards, jobs, (entry, result) => {
+    if (parallel && result.verdict === "failed") failed.push(entry);
+    else if (parallel && entry.interaction.expectedFlag === "failure") expectedFailuresPassed.set(entry, result);
+    else results.settle(entry.index, result);
+  });
+  const alone = (entries: Iterable<PlannedInteraction>): Shard[] =>
+    planShards(
+      [...entries].sort((a, b) => a.index - b.index),
+      { jobs: 1, maxShardSize },
+    );
+  let isolated = true;
+  await phase("alone", alone(failed), 1, (entry, result) => {
+    if (result.verdict === "passed") isolated = false;
+    results.settle(entry.index, result.verdict === "passed" ? withNote(result, PASSED_ALONE_NOTE) : result);
+  });
+  if (isolated) {
+    for (const [entry, result] of expectedFailuresPassed) results.settle(entry.index, result);
+    return;
+  }
+  await phase("again", alone(expectedFailuresPassed.keys()), 1, (entry, result) =>
+    results.settle(entry.index, withNote(result, VERIFIED_ALONE_NOTE)),
+  );
+}
+
+function withNote(result: InteractionResult, note: string): InteractionResult {
+  return { ...result, notes: [...result.notes, note] };
 }
 
 /** Verifies shards in worker processes and hands each judged interaction on. */

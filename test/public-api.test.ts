@@ -39,6 +39,7 @@ const API = [
 const VERIFY_API = [
   "DEFAULT_TIMEOUT_MS",
   "PASSED_ALONE_NOTE",
+  "VERIFIED_ALONE_NOTE",
   "consoleReport",
   "jsonReport",
   "junitReport",

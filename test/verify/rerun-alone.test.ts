@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { generateContract, readCommittedContract } from "../support/generated-contracts.js";
 import { loadContracts, type Contract } from "../../provider-verify/contracts.js";
 import type { InteractionResult } from "../../provider-verify/results.js";
-import { PASSED_ALONE_NOTE, verifyProvider } from "../../provider-verify/verify-provider.js";
+import { PASSED_ALONE_NOTE, VERIFIED_ALONE_NOTE, verifyProvider } from "../../provider-verify/verify-provider.js";
 import { SANDBOX_APP_KEY, SANDBOX_SECRET } from "../../src/wms/sandbox.js";
 import { startWms, stopWms } from "../support/python-wms.js";
 import { rewriteXml, startVariant } from "./wms-variants.js";
@@ -121,6 +121,52 @@ describe("verify: an interaction that fails beside others in parallel is verifie
     }
   });
 
+  it("verifies alone an expected failure that passed in parallel by accident, once the endpoint shows it is not isolated", async () => {
+    // Interaction 0 wrongly expects a failure for a NEW order; its first answer, "no such order" as
+    // when another shard's setup removed the order, passes it by accident.
+    const contract = await generated(dir, 60, expectingFailureAt(0));
+    const answered = new Set<string>();
+    const wms = await startVariant({
+      name: "answers 'no such order' to the first call of each order",
+      alterAnswer: (answer, call) => {
+        if (answered.has(call.orderCode)) return answer;
+        answered.add(call.orderCode);
+        return rewriteXml(
+          () => "<response><flag>failure</flag><code>order-not-found</code><message>gone</message></response>",
+        )(answer);
+      },
+    });
+    try {
+      const report = await verify(wms, contract, 2);
+      const [first, ...others] = report.interactions;
+      expect({
+        verdict: first?.verdict,
+        notes: first?.notes,
+        kinds: first?.reasons.map(({ kind }) => kind),
+      }).to.deep.equal({
+        verdict: "failed",
+        notes: [VERIFIED_ALONE_NOTE],
+        kinds: ["contract-mismatch"],
+      });
+      expect(others.filter(({ verdict }) => verdict === "failed")).to.deep.equal([]);
+    } finally {
+      await wms.close();
+    }
+  });
+
+  it("verifies nothing again when nothing failed in parallel: an isolated WMS's expected failures stand", async () => {
+    const contract = await generated(dir, 60);
+    const wms = await startVariant({ name: "the sandbox" });
+    try {
+      const report = await verify(wms, contract, 2);
+      expect(report.interactions.map(({ verdict, notes }) => `${verdict} ${notes.join()}`)).to.deep.equal(
+        contract.interactions.map(() => "passed "),
+      );
+    } finally {
+      await wms.close();
+    }
+  });
+
   describe("against a WMS we did not write whose every state setup empties the whole store (wms.py)", function () {
     // Most of the 200 fail side by side and are verified again, one after another.
     this.timeout(120_000);
@@ -131,8 +177,10 @@ describe("verify: an interaction that fails beside others in parallel is verifie
       try {
         const report = await verify(wms, contract, 2);
         expect(report.interactions.filter(({ verdict }) => verdict === "failed")).to.deep.equal([]);
-        for (const { notes } of report.interactions)
-          expect(notes).to.satisfy((n: string[]) => n.length === 0 || n.join() === PASSED_ALONE_NOTE);
+        const notes = new Set(report.interactions.flatMap((result) => result.notes));
+        expect([...notes].filter((note) => note !== PASSED_ALONE_NOTE && note !== VERIFIED_ALONE_NOTE)).to.deep.equal(
+          [],
+        );
       } finally {
         await stopWms(wms);
       }
