@@ -2,6 +2,7 @@ import type { Command } from "./command.js";
 import { brokerCommands } from "./broker-commands.js";
 import { cancelCommand } from "./cancel-command.js";
 import { demoCommand } from "./demo-command.js";
+import { recordCommand } from "./record-command.js";
 import { reportCommand } from "./report-command.js";
 import { signCommand } from "./sign-command.js";
 import { verifyCommand } from "./verify-command.js";
@@ -12,6 +13,7 @@ export const COMMANDS: readonly Command[] = [
   signCommand,
   cancelCommand,
   wmsCommand,
+  recordCommand,
   verifyCommand,
   reportCommand,
   ...brokerCommands(),
