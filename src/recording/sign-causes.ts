@@ -86,7 +86,7 @@ function* bodyReadings(body: Uint8Array): Generator<Reading> {
     return;
   }
   const changes: readonly [string, (text: string) => string][] = [
-    ["white space trimmed from its ends", (value) => value.trim()],
+    ["white space added at its ends", (value) => value.trim()],
     ["an XML declaration added", (value) => value.replace(/^\s*<\?xml[^?]*\?>\s*/, "")],
     ["re-indented", (value) => value.replace(/>\s+</g, "><")],
     ["line ends changed to CRLF", (value) => value.replace(/\r\n/g, "\n")],
