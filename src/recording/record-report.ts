@@ -46,26 +46,7 @@ export function junitRecordReport(result: RecordingResult, secret: string): stri
     failures,
     errors: 0,
   });
-  const cases = result.calls.map((call) => {
-    const open = `    <testcase ${junitAttributes({ name: redact(subject(call)), classname: `${result.consumer}.qimen-wms` })}`;
-    const failing = call.findings.filter(
-      (finding) => call.verdict === "failed" && (finding.severity === "fail" || true),
-    );
-    const warnings = call.findings.filter((finding) => finding.severity === "warn");
-    const children = [
-      ...(call.verdict === "failed"
-        ? [
-            `      <failure ${junitAttributes({ message: redact(failing[0]?.message ?? ""), type: failing[0]?.check ?? "" })}>${junitText(redact(failing.map((finding) => `${finding.check}: ${finding.message}`).join("\n")))}</failure>`,
-          ]
-        : []),
-      ...(warnings.length === 0 || call.verdict === "failed"
-        ? []
-        : [
-            `      <system-out>${junitText(redact(warnings.map((finding) => `warning ${finding.check}: ${finding.message}`).join("\n")))}</system-out>`,
-          ]),
-    ];
-    return children.length === 0 ? `${open}/>` : [`${open}>`, ...children, "    </testcase>"].join("\n");
-  });
+  const cases = result.calls.map((call) => junitCase(call, result.consumer, redact));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${suite}>`,
@@ -75,6 +56,23 @@ export function junitRecordReport(result: RecordingResult, secret: string): stri
     "</testsuites>",
     "",
   ].join("\n");
+}
+
+/** A failed call's findings in <failure> (failures first: under --strict warnings fail it too), a passing call's warnings in <system-out>. */
+function junitCase(call: JudgedCall, consumer: string, redact: (text: string) => string): string {
+  const open = `    <testcase ${junitAttributes({ name: redact(subject(call)), classname: `${consumer}.qimen-wms` })}`;
+  const findings = [...call.findings].sort((a, b) => rank(a) - rank(b));
+  const said = junitText(
+    redact(findings.map((finding) => `${finding.severity} ${finding.check}: ${finding.message}`).join("\n")),
+  );
+  const [first] = findings;
+  const child =
+    first === undefined
+      ? undefined
+      : call.verdict === "failed"
+        ? `      <failure ${junitAttributes({ message: redact(first.message), type: first.check })}>${said}</failure>`
+        : `      <system-out>${said}</system-out>`;
+  return child === undefined ? `${open}/>` : [`${open}>`, child, "    </testcase>"].join("\n");
 }
 
 export function jsonRecordReport(result: RecordingResult, secret: string): string {
