@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { QIMEN_PROVIDER } from "../src/contract-conventions.js";
 import { ORDER_STATUS_NAMES } from "../src/wms/order-store.js";
@@ -17,6 +17,7 @@ import {
   type Command,
 } from "./command.js";
 import { RECORD_HELP } from "./record-help.js";
+import { writeAtomically } from "./report-files.js";
 
 export const URL_ENV = "QIMEN_URL";
 export const STATE_CHANGE_URL_ENV = "QIMEN_STATE_CHANGE_URL";
@@ -153,18 +154,4 @@ async function report(result: RecordingResult, exit: ChildExit, settings: Record
   io.stdout(`qimen-pact record: ${commandOk && failedCalls === 0 ? "PASSED" : "FAILED"}: ${verdict}\n`);
   if (exit.kind === "signalled" && io.signal.aborted) return EXIT.interrupted;
   return commandOk && failedCalls === 0 ? EXIT.ok : EXIT.failed;
-}
-
-/** Through a temporary file and a rename: a reader sees the old file or the new one, never half. */
-async function writeAtomically(file: string, content: string, what: string): Promise<void> {
-  const partial = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    await mkdir(join(file, ".."), { recursive: true });
-    await writeFile(partial, content);
-    await rename(partial, file);
-  } catch (error) {
-    throw new UsageError(`cannot write ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  } finally {
-    await rm(partial, { force: true });
-  }
 }

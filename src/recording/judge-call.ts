@@ -5,11 +5,9 @@ import type { ObservedCall } from "../wms/observed-call.js";
 import { fail, warn, type Finding } from "./findings.js";
 import { signCause, spiUtilsAcceptsSign } from "./sign-causes.js";
 
-/** What the recording expects of every call: the credentials it gave the ERP. */
+/** What the judge needs besides the call: the secret the ERP was given, to find why a sign is wrong. */
 export interface JudgeSettings {
-  readonly appKey: string;
   readonly secret: string;
-  readonly customerId: string;
 }
 
 /** SpiUtils's default: timestamps further in the past are refused (future ones are not looked at). */

@@ -11,11 +11,17 @@ import { pactFile } from "./pact-writer.js";
 /** Where the recording sandbox serves Qimen calls: the gateway's own path, as the shipped contract shows. */
 export const RECORDING_PATH = "/router/qimen/service";
 
-export interface RecordingOptions extends JudgeSettings {
+/** How a recording judges and names what it records. */
+export interface RecordingSettings extends JudgeSettings {
   /** The ERP's name: the contract is `<consumer>-qimen-wms.json`. */
   readonly consumer: string;
   /** Warnings fail the call too. */
   readonly strict?: boolean;
+}
+
+export interface RecordingOptions extends RecordingSettings {
+  readonly appKey: string;
+  readonly customerId: string;
   /** Documents the sandbox holds before the first call (`--seed`): each as the "an order exists" state's params. */
   readonly seed?: readonly unknown[];
   /** The sandbox's clock. Default: the system clock. */
@@ -84,7 +90,7 @@ function seedStore(store: OrderStore, seed: readonly unknown[]): void {
   });
 }
 
-export function recordingResult(options: RecordingOptions, observed: readonly ObservedCall[]): RecordingResult {
+export function recordingResult(options: RecordingSettings, observed: readonly ObservedCall[]): RecordingResult {
   const calls = observed.map((call, index): JudgedCall => {
     const findings = judgeCall(call, options);
     return {
