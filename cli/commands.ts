@@ -3,6 +3,7 @@ import { brokerCommands } from "./broker-commands.js";
 import { cancelCommand } from "./cancel-command.js";
 import { demoCommand } from "./demo-command.js";
 import { probeCommand } from "./probe-command.js";
+import { recordCommand } from "./record-command.js";
 import { reportCommand } from "./report-command.js";
 import { signCommand } from "./sign-command.js";
 import { verifyCommand } from "./verify-command.js";
@@ -13,6 +14,7 @@ export const COMMANDS: readonly Command[] = [
   signCommand,
   cancelCommand,
   wmsCommand,
+  recordCommand,
   verifyCommand,
   probeCommand,
   reportCommand,

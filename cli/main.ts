@@ -67,7 +67,8 @@ function streamWriter(stream: NodeJS.WritableStream): (text: string) => void {
 
 async function main(): Promise<void> {
   const controller = new AbortController();
-  const stop = (): void => controller.abort();
+  // The reason names the signal, so a command running a child process can pass the same one on.
+  const stop = (signal: NodeJS.Signals): void => controller.abort(signal);
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const io: CliIo = {

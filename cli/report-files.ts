@@ -1,4 +1,6 @@
-import { writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { jsonReport, junitReport } from "../provider-verify/reports.js";
 import type { VerificationReport } from "../provider-verify/results.js";
 import { UsageError, type CliIo } from "./command.js";
@@ -39,4 +41,18 @@ export async function writeReportFiles<R>(
 /** verify's reports. */
 export async function writeReports(report: VerificationReport, files: ReportFiles, io: CliIo): Promise<void> {
   await writeReportFiles(report, files, { junit: junitReport, json: jsonReport }, io);
+}
+
+/** Writes through a temporary file and a rename: a reader sees the old file or the new one, never half. UsageError when it cannot. */
+export async function writeAtomically(file: string, content: string, what: string): Promise<void> {
+  const partial = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(partial, content);
+    await rename(partial, file);
+  } catch (error) {
+    throw new UsageError(`cannot write ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  } finally {
+    await rm(partial, { force: true });
+  }
 }

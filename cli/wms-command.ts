@@ -23,6 +23,10 @@ import {
   type CliIo,
   type Command,
 } from "./command.js";
+import type { ObservedCall } from "../src/wms/observed-call.js";
+import { consoleReport } from "../src/recording/record-report.js";
+import { recordingResult, type RecordingSettings } from "../src/recording/recorder.js";
+import { writeAtomically } from "./report-files.js";
 /** First line on stdout, followed by the Qimen URL: scripts wait for it and parse the URL. */
 export const LISTENING_PREFIX = "qimen sandbox WMS listening on ";
 /** Printed when SIGINT/SIGTERM arrives, followed by how many calls it lets finish. */
@@ -40,7 +44,7 @@ const FLAGS: ReadonlyMap<string, string> = new Map([
 
 const help = `Usage: qimen-pact wms [--host 127.0.0.1] [--port 0] [--path ${DEFAULT_QIMEN_PATH}] [--app-key K --secret S]
                       [--customer-id C] [--timestamp-window-minutes N] [--allow-hmac-sign-methods]
-                      [--insecure-skip-signature-check]
+                      [--insecure-skip-signature-check] [--record FILE --consumer NAME [--strict]]
 
 Runs the sandbox WMS: a careful reference provider of taobao.qimen.order.cancel, for ERP
 integration tests and for Pact verification. Serves until SIGINT/SIGTERM, then lets in-flight
@@ -70,6 +74,9 @@ Options:
                                    (it checks an md5 sign whatever sign_method says)
   --insecure-skip-signature-check  TEST ONLY: accept calls without checking app_key and sign, for
                                    replaying recorded requests that cannot be re-signed
+  --record FILE --consumer NAME    record every Qimen call as \`qimen-pact record\` does (see its --help):
+                                   on SIGINT/SIGTERM, print a verdict line per call and write the
+                                   ERP NAME's contract (Pact V4) to FILE; --strict fails warnings too
   -h, --help                       show this help
 
 Without --app-key/--secret the sandbox accepts the TEST-ONLY credentials
@@ -118,6 +125,9 @@ export const wmsCommand: Command = {
         "timestamp-window-minutes": { type: "string", default: String(DEFAULT_WINDOW_MINUTES) },
         "allow-hmac-sign-methods": { type: "boolean", default: false },
         "insecure-skip-signature-check": { type: "boolean", default: false },
+        record: { type: "string" },
+        consumer: { type: "string" },
+        strict: { type: "boolean", default: false },
       },
       strict: true,
     });
@@ -139,6 +149,7 @@ export const wmsCommand: Command = {
     }
     if (!verifySignatures) io.stderr(`qimen-pact wms: ${INSECURE_WARNING}\n`);
 
+    const recording = recordingOf(values, credentials);
     const sandbox = withFlagNames(FLAGS, () =>
       createSandboxWms({
         path: values.path,
@@ -146,6 +157,7 @@ export const wmsCommand: Command = {
         verifySignatures,
         allowHmacSignMethods: values["allow-hmac-sign-methods"],
         log: (line) => io.stdout(`${line}\n`),
+        ...(recording === undefined ? {} : { onQimenCall: (call) => void recording.calls.push(call) }),
         ...(credentials === undefined ? {} : { credentials }),
         ...(customerId === undefined ? {} : { customerId }),
       }),
@@ -164,6 +176,7 @@ export const wmsCommand: Command = {
     io.stdout(`${SHUTTING_DOWN_PREFIX}draining ${calls} call${calls === 1 ? "" : "s"}\n`);
     await closed;
     io.stdout("qimen sandbox WMS stopped\n");
+    if (recording !== undefined) await writeRecording(recording, io);
     return EXIT.ok;
   },
 };
@@ -195,4 +208,33 @@ function aborted(signal: AbortSignal): Promise<void> {
     if (signal.aborted) resolve();
     else signal.addEventListener("abort", () => resolve(), { once: true });
   });
+}
+
+interface WmsRecording {
+  readonly file: string;
+  readonly settings: RecordingSettings;
+  readonly calls: ObservedCall[];
+}
+
+function recordingOf(
+  values: { record?: string | undefined; consumer?: string | undefined; strict: boolean },
+  credentials: Record<string, string> | undefined,
+): WmsRecording | undefined {
+  if (values.record === undefined) {
+    if (values.consumer !== undefined || values.strict)
+      throw new UsageError("--consumer and --strict go with --record FILE");
+    return undefined;
+  }
+  if (values.record === "") throw new UsageError("--record must name a file");
+  if (values.consumer === undefined || values.consumer === "") throw new UsageError("--record needs --consumer NAME");
+  const secret = Object.values(credentials ?? { [SANDBOX_APP_KEY]: SANDBOX_SECRET })[0] ?? SANDBOX_SECRET;
+  return { file: values.record, settings: { consumer: values.consumer, secret, strict: values.strict }, calls: [] };
+}
+
+/** What `qimen-pact record` prints and writes, for the calls a long-running sandbox received. */
+async function writeRecording(recording: WmsRecording, io: CliIo): Promise<void> {
+  const result = recordingResult(recording.settings, recording.calls);
+  io.stdout(consoleReport(result, recording.settings.secret));
+  await writeAtomically(recording.file, result.contract, "--record");
+  io.stdout(`Wrote the contract to ${recording.file}\n`);
 }

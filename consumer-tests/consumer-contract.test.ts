@@ -9,7 +9,7 @@ import { assertNoDrift } from "./drift.js";
 import { outputsLeaking, secretCanaries } from "./canary.js";
 import { INTERACTIONS, stateParams } from "./interactions.js";
 import { startContractRecording, type ContractRecording } from "./contract-recording.js";
-import { ANSWER_CONTENT_TYPE_PATTERN, XML_CONTENT_TYPE_PATTERN } from "./record-interaction.js";
+import { ANSWER_CONTENT_TYPE_PATTERN, REQUEST_CONTENT_TYPE_PATTERN } from "../src/contract-conventions.js";
 
 /*
  * One mocha run does it all, in order: each interaction is recorded in its own `it` into an empty
@@ -206,7 +206,7 @@ describe(`consumer contract ${CONSUMER} → ${PROVIDER}`, function () {
       const cases = [
         {
           side: "request" as const,
-          pattern: XML_CONTENT_TYPE_PATTERN,
+          pattern: REQUEST_CONTENT_TYPE_PATTERN,
           accepted: REQUEST_SPELLINGS,
           rejected: [...ANSWER_ONLY_SPELLINGS, ...NEVER],
         },

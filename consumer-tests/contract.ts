@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { QIMEN_PROVIDER } from "../src/contract-conventions.js";
 import { packageRoot, shippedContractsDir } from "../src/package-paths.js";
 
 /** Pact participant names: the file is `contracts/qimen-erp-qimen-wms.json`. */
 export const CONSUMER = "qimen-erp";
-export const PROVIDER = "qimen-wms";
+export const PROVIDER = QIMEN_PROVIDER;
 export const CONTRACT_FILE_NAME = `${CONSUMER}-${PROVIDER}.json`;
 
 /** The directory holding qimen-pact's package.json, whether this runs from source or compiled under dist/. */

@@ -8,7 +8,6 @@ import {
   encodeCancelRequest,
   formatBeijingTimestamp,
   ORDER_CANCEL_METHOD,
-  ORDER_TYPE_CODES,
   signQuery,
   type CancelResult,
   type OrderCancelRequest,
@@ -16,44 +15,38 @@ import {
 } from "../src/index.js";
 import { QIMEN_API_VERSION, QIMEN_FORMAT } from "../src/protocol/system-params.js";
 import { TIMESTAMP_PATTERN } from "../src/protocol/timestamp.js";
-import { contentTypePattern } from "../src/protocol/content-type.js";
 import type { SecretCanaries } from "./canary.js";
-import { BAD_SIGNATURE_COMMENT } from "../src/contract-conventions.js";
+import {
+  ANSWER_CONTENT_TYPE_PATTERN,
+  BAD_SIGNATURE_COMMENT,
+  EXAMPLE_NOW,
+  EXAMPLE_SECRET,
+  ORDER_TYPE_PATTERN,
+  PATH_PATTERN,
+  REQUEST_CONTENT_TYPE_PATTERN,
+  SIGN_PATTERN,
+  TEXT_PATTERN,
+  TOKEN_PATTERN,
+} from "../src/contract-conventions.js";
 import { CONSUMER, PROVIDER } from "./contract.js";
 import { stateParams, type InteractionSpec, type WmsAnswer } from "./interactions.js";
 
 const { regex } = MatchersV3;
 
 /** The clock every recorded call uses, so timestamps (and the contract) never change. */
-export const FIXED_NOW = new Date("2025-01-15T02:30:00.000Z");
+export const FIXED_NOW = EXAMPLE_NOW;
 export const EXAMPLE_APP_KEY = "qimen-pact-example-app";
 export const EXAMPLE_CUSTOMER_ID = "qimen-pact-example-customer";
 /** Where the ERP calls the gateway; each WMS registers its own path, so the path is matched by shape. */
 export const EXAMPLE_PATH = "/router/qimen/service";
 /**
- * Published, test-only secrets behind the contract's example signs: an example sign is then a real
- * md5 sign of the example request as the client encodes it, and the wrong-secret interaction's one
- * really is wrong. The client under test never uses them: it runs with a random canary.
+ * The wrong-secret interaction's example sign really is wrong: made with this published secret
+ * instead of EXAMPLE_SECRET. The client under test never uses either: it runs with a random canary.
  */
-const EXAMPLE_SECRET = "qimen-pact-example-secret";
 const WRONG_EXAMPLE_SECRET = "qimen-pact-wrong-secret";
 
-const SIGN_PATTERN = "^[0-9A-F]{32}$";
-const TOKEN_PATTERN = "^\\S+$";
-/** Any text with at least one visible character. */
-const TEXT_PATTERN = "^\\s*\\S[\\s\\S]*$";
-const PATH_PATTERN = "^/\\S*$";
-const ORDER_TYPE_PATTERN = `^(?:${ORDER_TYPE_CODES.join("|")})$`;
-/**
- * Content-Type by the one grammar of src/protocol/content-type.ts, so the contract accepts exactly
- * what the gate's words describe: what an ERP may send is what the SDK's receiver helper
- * (`SpiUtils`) accepts, and what a WMS may answer is what the SDK's client reads and Qimen allows
- * (text/plain and plain/text included, a trailing ";" too; never a quoted or non-UTF-8 charset).
- */
-export const XML_CONTENT_TYPE_PATTERN = contentTypePattern("request");
-export const ANSWER_CONTENT_TYPE_PATTERN = contentTypePattern("answer");
 const EXAMPLE_CONTENT_TYPE = "text/xml;charset=utf-8";
-const REQUEST_HEADERS = { "Content-Type": regex(XML_CONTENT_TYPE_PATTERN, EXAMPLE_CONTENT_TYPE) };
+const REQUEST_HEADERS = { "Content-Type": regex(REQUEST_CONTENT_TYPE_PATTERN, EXAMPLE_CONTENT_TYPE) };
 const ANSWER_HEADERS = { "Content-Type": regex(ANSWER_CONTENT_TYPE_PATTERN, EXAMPLE_CONTENT_TYPE) };
 const NO_ATTRIBUTES: Map<string, string> = new Map();
 const TEXT_FIELDS = ["warehouseCode", "ownerCode", "orderCode", "orderId", "orderType", "cancelReason"] as const;

@@ -1,5 +1,5 @@
 import { APP_KEY_ENV, SECRET_ENV } from "../src/credential-env.js";
-import { replaceIllegalXmlChars } from "../src/protocol/xml.js";
+import { junitAttributes as attributes, junitSeconds as seconds, junitText as text } from "../src/junit.js";
 import { printable, visibleJson } from "../src/text.js";
 import { describeStates, pendingFailures, type InteractionResult, type VerificationReport } from "./results.js";
 
@@ -148,24 +148,6 @@ function junitCase(result: InteractionResult): string {
     result.notes.length === 0 ? [] : [`      <system-out>${text(result.notes.map(printable).join("\n"))}</system-out>`];
   const children = [...failure, ...notes];
   return children.length === 0 ? `${open}/>` : [`${open}>`, ...children, "    </testcase>"].join("\n");
-}
-
-export function seconds(ms: number): string {
-  return (ms / 1000).toFixed(3);
-}
-
-export function attributes(values: Readonly<Record<string, string | number>>): string {
-  return Object.entries(values)
-    .map(([name, value]) => `${name}="${text(String(value)).replaceAll('"', "&quot;")}"`)
-    .join(" ");
-}
-
-/** XML text: markup escaped, and characters XML 1.0 forbids (control codes, lone surrogates) replaced. */
-export function text(value: string): string {
-  return replaceIllegalXmlChars(value, () => "\uFFFD")
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;");
 }
 
 /**

@@ -1,5 +1,6 @@
 import { printable, visibleJson } from "../../src/text.js";
-import { attributes, JUNIT_HOSTNAME, junitTimestamp, seconds, shownBody, text } from "../reports.js";
+import { junitAttributes as attributes, junitSeconds as seconds, junitText as text } from "../../src/junit.js";
+import { JUNIT_HOSTNAME, junitTimestamp, shownBody } from "../reports.js";
 import type { Probe } from "./probe-model.js";
 import type { ProbeReport, ProbeResult, ProbeVerdict } from "./probe-run.js";
 

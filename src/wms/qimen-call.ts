@@ -8,7 +8,7 @@ import { formatBeijingTimestamp, parseBeijingTimestamp } from "../protocol/times
 import type { XmlLimits } from "../protocol/xml.js";
 import { failureCodeOf, SUCCESS_CODE, type FailureCode } from "./failure-codes.js";
 import { quoteForMessage } from "./log-line.js";
-import type { OrderStore } from "./order-store.js";
+import type { OrderDocument, OrderStore } from "./order-store.js";
 import { parseQuery } from "./query.js";
 
 /** How the sandbox judges a call; fixed when the sandbox is created. */
@@ -52,6 +52,8 @@ export interface QimenCallResult {
   readonly orderCode?: string;
   /** Things accepted but worth telling the caller's team: unknown order types, unknown elements. */
   readonly warnings: readonly string[];
+  /** With `observe`: the documents the request designated before it was applied (see ObservedCall). */
+  readonly held?: readonly OrderDocument[];
 }
 
 const BAD_SIGN_MESSAGE = "Illegal request";
@@ -75,7 +77,12 @@ class Rejection extends Error {
  * partner would: who is calling (app_key, sign) before anything the caller says is believed, so an
  * unsigned caller learns nothing else. Only a call that passes every check can change the store.
  */
-export function answerQimenCall(call: QimenCall, policy: QimenCallPolicy, store: OrderStore): QimenCallResult {
+export function answerQimenCall(
+  call: QimenCall,
+  policy: QimenCallPolicy,
+  store: OrderStore,
+  observe = false,
+): QimenCallResult {
   const query = parseQuery(call.search);
   const method = query.ok ? query.params.get("method") : undefined;
   const about = method === undefined ? {} : { method };
@@ -89,7 +96,9 @@ export function answerQimenCall(call: QimenCall, policy: QimenCallPolicy, store:
     checkContentType(call.contentType);
     checkSystemParams(query.params, call, policy);
     const { request, warnings } = decodeBody(call.body, policy.xmlLimits);
-    return { answer: cancel(request, store), ...about, orderCode: request.orderCode, warnings };
+    // Looked up only for a recorder: a second search of the order code, before the cancel changes it.
+    const held = observe ? { held: store.find(request) } : {};
+    return { answer: cancel(request, store), ...about, orderCode: request.orderCode, warnings, ...held };
   } catch (error) {
     // Refused before or while decoding, yet the caller's team needs to know which order the call was about.
     const orderCode = orderCodeForLog(call.body);

@@ -12,6 +12,8 @@ import { OrderStore } from "./order-store.js";
 import { PROVIDER_STATES, PROVIDER_STATES_PATH, applyStateChange, type StateChangeAnswer } from "./provider-states.js";
 import { answerQimenCall, type QimenCallPolicy, type QimenCallResult } from "./qimen-call.js";
 import { requestTarget } from "./query.js";
+import { headerPairs, type ObservedCall } from "./observed-call.js";
+import { checkCredentials, checkCustomerId, checkDuration, checkPath, MAX_TIMER_MS } from "./sandbox-options.js";
 
 export const DEFAULT_QIMEN_PATH = "/qimen";
 /** TEST-ONLY credentials the sandbox accepts when given none. Never use them for a real WMS. */
@@ -61,6 +63,11 @@ export interface SandboxWmsOptions {
   readonly xmlLimits?: Partial<XmlLimits>;
   /** The documents served. Default: a new, empty store. */
   readonly store?: OrderStore;
+  /**
+   * Receives every Qimen call once it is answered, with what the sandbox held for it (ObservedCall),
+   * for recording and judging the caller. A throwing observer is ignored. Default: none.
+   */
+  readonly onQimenCall?: (call: ObservedCall) => void;
   /**
    * How long close() lets in-flight calls finish (a slow upload, a client that does not read its
    * answer) before it cuts every remaining connection. Default DEFAULT_DRAIN_TIMEOUT_MS.
@@ -133,9 +140,13 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     const read = await readBody(request, { maxBytes: policy.xmlLimits.maxBytes, discardBytes: UPLOAD_DISCARD_BYTES });
     if (read.kind === "aborted")
       return logCall(started, { call: "qimen", verdict: "aborted", reason: "client went away" });
-    const result = judge(read, search, request.headers["content-type"]);
+    const receivedAt = now();
+    const result = judge(read, search, request.headers["content-type"], receivedAt);
     const answer = { ...result.answer, message: xmlSafeText(result.answer.message) };
     send(response, 200, QIMEN_CONTENT_TYPE, encodeResponse(answer), read.kind === "too-large");
+    const { warnings, orderCode, held } = result;
+    const about = { receivedAt, path: requestTarget(request.url ?? "").pathname, search, answer, warnings, held };
+    observe(request, read.kind === "complete" ? read.body : undefined, { ...about, ...(orderCode && { orderCode }) });
     logCall(started, {
       call: "qimen",
       method: result.method,
@@ -152,17 +163,27 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     read: Exclude<BodyReadResult, { kind: "aborted" }>,
     search: string,
     contentType: string | undefined,
+    receivedAt: Date,
   ): QimenCallResult {
     if (read.kind === "too-large") {
       const message = `request body is over the limit of ${policy.xmlLimits.maxBytes} bytes`;
       return { answer: { flag: "failure", code: "xml-too-large", message }, warnings: [] };
     }
     try {
-      return answerQimenCall({ search, body: read.body, contentType, receivedAt: now() }, policy, store);
+      const call = { search, body: read.body, contentType, receivedAt };
+      return answerQimenCall(call, policy, store, options.onQimenCall !== undefined);
     } catch (error) {
       // A bug must still answer in the envelope; judging never changes the store before it succeeds.
       const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;
       return { answer: { flag: "failure", code: "internal-error", message }, warnings: [] };
+    }
+  }
+
+  function observe(request: IncomingMessage, body: Buffer | undefined, call: Omit<ObservedCall, "headers" | "body">) {
+    try {
+      options.onQimenCall?.({ ...call, headers: headerPairs(request.rawHeaders), body: body && new Uint8Array(body) });
+    } catch {
+      // As with the logger: the embedder's bug must not take the call down.
     }
   }
 
@@ -341,46 +362,4 @@ interface Call {
 function clientErrorAnswer(error: NodeJS.ErrnoException): string {
   const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
   return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
-}
-
-function checkPath(path: string): string {
-  if (typeof path !== "string" || !/^\/[^?#\s]*$/.test(path) || path === PROVIDER_STATES_PATH) {
-    throw new OptionError(
-      "path",
-      `a URL path: "/" first, no "?", "#" or spaces, and not ${PROVIDER_STATES_PATH}`,
-      path,
-    );
-  }
-  return path;
-}
-
-function checkCredentials(credentials: Readonly<Record<string, string>>): ReadonlyMap<string, string> {
-  const entries = Object.entries(credentials);
-  if (
-    entries.length === 0 ||
-    entries.some(([appKey, secret]) => appKey === "" || typeof secret !== "string" || secret === "")
-  ) {
-    // The value itself holds secrets: never quoted.
-    throw new OptionError("credentials", "a map of at least one non-empty app_key to a non-empty secret", {});
-  }
-  return new Map(entries);
-}
-
-function checkCustomerId(customerId: string | undefined): string | undefined {
-  if (customerId !== undefined && (typeof customerId !== "string" || customerId === "")) {
-    throw new OptionError("customerId", "a non-empty string, or left out to serve any customerId", customerId);
-  }
-  return customerId;
-}
-
-/** Node's longest timer: a longer drain deadline would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A positive number of milliseconds, at most `max` when it is used as a timer. */
-function checkDuration(name: string, milliseconds: number, max = Number.MAX_VALUE): number {
-  if (typeof milliseconds !== "number" || !(milliseconds > 0 && milliseconds <= max)) {
-    const expected = `a positive number of milliseconds${max === Number.MAX_VALUE ? "" : `, at most ${max}`}`;
-    throw new OptionError(name, expected, milliseconds);
-  }
-  return milliseconds;
 }
