@@ -1,5 +1,6 @@
 import { brand, hasBrand, QimenError, type QimenErrorCode, type QimenErrorOptions } from "../protocol/errors.js";
 import { ISP_HTTP_OUTCOMES, type DeliveryOutcome, type IspHttpCode } from "../protocol/model.js";
+import type { MethodSpec } from "../protocol/methods/order-cancel.js";
 import type { DecodedResponse } from "../protocol/response-codec.js";
 
 /**
@@ -40,12 +41,15 @@ export const DELIVERY_MEANINGS: Readonly<Record<DeliveryOutcome, string>> = Obje
 });
 
 /**
- * Repeating a cancel is safe when it never arrived, and when it may have been applied because a
- * repeated cancel is idempotent (docs/protocol.md, §5 "Retrying a cancel"). Only the transient `isp.http-*`
- * failures qualify: a gateway rejection such as TOP60 (bad sign, unknown route) would fail again.
+ * Whether a call that got no answer may be sent again. Only the transient `isp.http-*` failures
+ * qualify (a gateway rejection such as TOP60, bad sign or unknown route, would fail again): one
+ * that never reached the WMS always, one that may have been applied only when the method says a
+ * repeat is safe (its spec's `repeatSafe`: a repeated cancel is, a repeated create would
+ * duplicate a document; docs/protocol.md, §5), one of unknown outcome never.
  */
-export function isRetryable(error: QimenDeliveryError): boolean {
-  return error.ispCode !== undefined && error.delivery !== "unknown";
+export function isRetryable(error: QimenDeliveryError, method: Pick<MethodSpec, "repeatSafe">): boolean {
+  if (error.ispCode === undefined) return false;
+  return error.delivery === "not-reached" || (error.delivery === "maybe-applied" && method.repeatSafe);
 }
 
 type TransportCode = Extract<

@@ -17,6 +17,7 @@ import {
   transportError,
   type CallContext,
 } from "./delivery-error.js";
+import { ORDER_CANCEL_SPEC } from "../protocol/methods/order-cancel.js";
 import { informationalTolerantConnector } from "./informational-answers.js";
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -149,7 +150,8 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
           const delivery = progress.requestStarted ? "unknown" : (previous?.delivery ?? "not-reached");
           throw abortedError(call, delivery, signal.reason);
         }
-        if (!(error instanceof QimenDeliveryError) || !isRetryable(error) || attempt >= settings.attempts) throw error;
+        const retryable = error instanceof QimenDeliveryError && isRetryable(error, ORDER_CANCEL_SPEC);
+        if (!retryable || attempt >= settings.attempts) throw error;
         options.logger?.warn("order.cancel failed, retrying", {
           attempt,
           code: error.code,

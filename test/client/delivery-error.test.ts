@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { errors } from "undici";
-import { transportError, type CallContext } from "../../src/client/delivery-error.js";
+import { isRetryable, QimenDeliveryError, transportError, type CallContext } from "../../src/client/delivery-error.js";
+import { ORDER_CANCEL_SPEC } from "../../src/protocol/methods/order-cancel.js";
 
 const CALL: CallContext = { endpoint: "https://wms.example.com/qimen", attempt: 1 };
 
@@ -127,4 +128,26 @@ describe("transportError", () => {
       expect(transportError(cause, CALL)).to.equal(undefined);
     });
   }
+});
+
+describe("isRetryable: retry safety is the method's, not the transport's", () => {
+  const REPEAT_SAFE = { repeatSafe: true };
+  // A method like deliveryorder.create: a repeat after a maybe-applied call would duplicate a document.
+  const NOT_REPEAT_SAFE = { repeatSafe: false };
+  const CASES = [
+    { delivery: "not-reached", ispCode: "isp.http-connection-refuse", safe: true, unsafe: true },
+    { delivery: "maybe-applied", ispCode: "isp.http-read-timeout", safe: true, unsafe: false },
+    { delivery: "unknown", ispCode: "isp.http-closed", safe: false, unsafe: false },
+    { delivery: "maybe-applied", ispCode: undefined, safe: false, unsafe: false },
+  ] as const;
+  for (const { delivery, ispCode, safe, unsafe } of CASES) {
+    it(`${delivery} (${ispCode ?? "no isp code: a gateway rejection"}): ${safe ? "retried" : "not retried"} for a repeat-safe method, ${unsafe ? "retried" : "not retried"} for one that is not`, () => {
+      const error = new QimenDeliveryError("QIMEN_READ_TIMEOUT", "no answer", { delivery, ispCode });
+      expect([isRetryable(error, REPEAT_SAFE), isRetryable(error, NOT_REPEAT_SAFE)]).to.deep.equal([safe, unsafe]);
+    });
+  }
+
+  it("order.cancel is repeat-safe in its spec, so the client retries a maybe-applied cancel", () => {
+    expect(ORDER_CANCEL_SPEC.repeatSafe).to.equal(true);
+  });
 });
