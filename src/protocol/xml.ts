@@ -2,6 +2,16 @@ import { XMLParser, XMLValidator, type EntityDecoderOptions } from "fast-xml-par
 import { OptionError, QimenError } from "./errors.js";
 import { cutShort, linePosition, markupViolation, misplacedText } from "./xml-markup.js";
 import { trimXmlSpace, XML_SPACE } from "./xml-space.js";
+import { illegalXmlChar } from "./xml-chars.js";
+import { scanMarkup } from "./xml-scan.js";
+import { decodeEntities } from "./xml-entities.js";
+import { plainRootStart } from "./xml-plain.js";
+import { excerpt, quoteName, truncate } from "./xml-quote.js";
+
+export { illegalXmlChar, replaceIllegalXmlChars } from "./xml-chars.js";
+export { scanMarkup, type Markup, type MarkupKind } from "./xml-scan.js";
+export { XML_ENTITIES } from "./xml-entities.js";
+export { excerpt, quoteName } from "./xml-quote.js";
 
 /** A parsed element: its child elements in document order and its own decoded text. */
 export interface XmlElement {
@@ -23,70 +33,6 @@ export const DEFAULT_XML_LIMITS: XmlLimits = Object.freeze({ maxBytes: 256 * 102
 
 /** fast-xml-parser and the tree walk recurse per level and overflow the stack a few thousand levels down. */
 export const MAX_XML_DEPTH = 1000;
-
-/** Longest parser diagnostic quoted in an error: an unclosed 100k-deep document would otherwise list every tag. */
-const MAX_REASON_LENGTH = 200;
-
-/** Longest element name or caller-sent value quoted in a message: a 250 KB name must not come back whole. */
-const MAX_QUOTED_LENGTH = 80;
-
-/** A caller-controlled name or value as messages and error contexts quote it: cut to 80 characters, with an ellipsis. */
-export function excerpt(text: string): string {
-  return truncate(text, MAX_QUOTED_LENGTH);
-}
-
-/** An element name as messages show it, `<name>`, cut short like every caller-controlled text. */
-export function quoteName(name: string): string {
-  return `<${excerpt(name)}>`;
-}
-
-/** The characters XML 1.0 allows (its `Char` production); anything else is illegal even as a reference. */
-const XML_CHAR_RANGES: readonly (readonly [number, number])[] = [
-  [0x9, 0xa],
-  [0xd, 0xd],
-  [0x20, 0xd7ff],
-  [0xe000, 0xfffd],
-  [0x10000, 0x10ffff],
-];
-/** One character XML 1.0 cannot carry, even escaped: lone surrogates included, whole pairs not. */
-const NOT_XML_CHAR = new RegExp(
-  `[^${XML_CHAR_RANGES.map(([low, high]) => `\\u{${low.toString(16)}}-\\u{${high.toString(16)}}`).join("")}]`,
-  "gu",
-);
-
-/**
- * `text` with each character XML 1.0 cannot carry (U+0000, most C0 controls, U+FFFE/U+FFFF, lone
- * surrogates) replaced by what `replace` makes of it: for text that must go out as XML whatever it holds.
- */
-export function replaceIllegalXmlChars(text: string, replace: (char: string) => string): string {
-  return text.replace(NOT_XML_CHAR, replace);
-}
-
-/*
- * Every character XML forbids plus both halves of surrogate pairs, which are legal only as a pair.
- * A class this plain scans three times faster than one spelling out XML's ranges with the `u` flag.
- */
-const SUSPECT_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD]/g;
-
-function isXmlChar(codePoint: number): boolean {
-  return XML_CHAR_RANGES.some(([low, high]) => codePoint >= low && codePoint <= high);
-}
-
-/** The first character of `text` XML cannot carry (U+0000, most C0 controls, U+FFFE/U+FFFF, lone surrogates), as `U+XXXX`. */
-export function illegalXmlChar(text: string): { readonly index: number; readonly codePoint: string } | undefined {
-  SUSPECT_CHAR.lastIndex = 0;
-  for (let match = SUSPECT_CHAR.exec(text); match !== null; match = SUSPECT_CHAR.exec(text)) {
-    const codePoint = text.codePointAt(match.index) as number;
-    // Beyond U+FFFF means a whole surrogate pair: legal, go on after it.
-    if (codePoint <= 0xffff) return { index: match.index, codePoint: unicodeName(codePoint) };
-    SUSPECT_CHAR.lastIndex = match.index + 2;
-  }
-  return undefined;
-}
-
-function unicodeName(codePoint: number): string {
-  return `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`;
-}
 
 /**
  * Element names fast-xml-parser refuses outright (prototype pollution guard), so no document can
@@ -168,51 +114,6 @@ function parserFor(maxDepth: number): XMLParser {
   return parser;
 }
 
-/** XML's five predefined entities. A Map: a caller's `&constructor;` must find nothing, not Object.prototype's. */
-export const XML_ENTITIES: ReadonlyMap<string, string> = new Map([
-  ["lt", "<"],
-  ["gt", ">"],
-  ["amp", "&"],
-  ["quot", '"'],
-  ["apos", "'"],
-]);
-const ENTITY_REFERENCE = /&([^;&\s]*);?/g;
-
-function decodeEntities(raw: string, elementName: string): string {
-  if (!raw.includes("&")) return raw;
-  return raw.replace(ENTITY_REFERENCE, (match: string, name: string) => {
-    // The validator lets no entity name longer than 20 characters through: only the element's needs cutting.
-    const element = excerpt(elementName);
-    if (!match.endsWith(";")) {
-      throw new QimenError("QIMEN_XML_MALFORMED", `${quoteName(elementName)} contains a bare "&": escape it as &amp;`, {
-        context: { element },
-      });
-    }
-    const named = XML_ENTITIES.get(name);
-    if (named !== undefined) return named;
-    const codePoint = /^#x[0-9a-fA-F]+$/.test(name)
-      ? Number.parseInt(name.slice(2), 16)
-      : /^#[0-9]+$/.test(name)
-        ? Number.parseInt(name.slice(1), 10)
-        : undefined;
-    if (codePoint === undefined) {
-      throw new QimenError(
-        "QIMEN_XML_MALFORMED",
-        `${quoteName(elementName)} uses the undefined entity "${match}": only &lt; &gt; &amp; &quot; &apos; and numeric references are allowed`,
-        { context: { element, entity: name } },
-      );
-    }
-    if (!isXmlChar(codePoint)) {
-      throw new QimenError(
-        "QIMEN_XML_MALFORMED",
-        `${quoteName(elementName)} contains "${match}", which is not a legal XML character`,
-        { context: { element, entity: name } },
-      );
-    }
-    return String.fromCodePoint(codePoint);
-  });
-}
-
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const BYTE_ORDER_MARK = "\uFEFF";
 
@@ -239,68 +140,6 @@ function toText(input: string | Uint8Array, limits: XmlLimits): string {
   return text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
 }
 
-export type MarkupKind = "comment" | "cdata" | "processing-instruction" | "dtd" | "tag";
-
-/** One piece of markup: `end` is where it stops (the text's length when it is never closed). */
-export interface Markup {
-  readonly kind: MarkupKind;
-  readonly start: number;
-  readonly end: number;
-}
-
-/** Markup whose content is not markup, and what closes it. */
-const OPAQUE_MARKUP: readonly { readonly kind: MarkupKind; readonly open: string; readonly close: string }[] = [
-  { kind: "comment", open: "<!--", close: "-->" },
-  { kind: "cdata", open: "<![CDATA[", close: "]]>" },
-  { kind: "processing-instruction", open: "<?", close: "?>" },
-];
-/** Without a word boundary: whatever follows, a parser may take `<!DOCTYPE…` for a declaration. */
-const DTD_KEYWORD = /<!(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/iy;
-const LESS_THAN = 0x3c;
-const GREATER_THAN = 0x3e;
-const QUOTES = new Set([0x22, 0x27]);
-
-/**
- * The markup of a document in document order, each piece recognised where the one before it ends:
- * a `<![CDATA[` inside a comment is comment text, and `<!DOCTYPE` after that comment is markup.
- * Every search starts where the last piece ended and the pieces never overlap, so the scan is
- * linear in the text: an opener that is never closed ends it, however many openers follow.
- */
-export function* scanMarkup(text: string): Generator<Markup> {
-  for (let start = text.indexOf("<"); start !== -1;) {
-    const end = markupEnd(text, start);
-    yield { kind: end.kind, start, end: end.at };
-    start = end.at >= text.length ? -1 : text.indexOf("<", end.at);
-  }
-}
-
-function markupEnd(text: string, start: number): { readonly kind: MarkupKind; readonly at: number } {
-  for (const { kind, open, close } of OPAQUE_MARKUP) {
-    if (!text.startsWith(open, start)) continue;
-    const closeAt = text.indexOf(close, start + open.length);
-    return { kind, at: closeAt === -1 ? text.length : closeAt + close.length };
-  }
-  DTD_KEYWORD.lastIndex = start;
-  // Nothing after a DTD is looked at: the document is refused.
-  if (DTD_KEYWORD.test(text)) return { kind: "dtd", at: text.length };
-  return { kind: "tag", at: tagEnd(text, start + 1) };
-}
-
-/** After a tag's `>`, skipping quoted attribute values; a stray `<` starts the next markup. */
-function tagEnd(text: string, from: number): number {
-  for (let at = from; at < text.length; at += 1) {
-    const char = text.charCodeAt(at);
-    if (char === GREATER_THAN) return at + 1;
-    if (char === LESS_THAN) return at;
-    if (QUOTES.has(char)) {
-      const closeAt = text.indexOf(text.charAt(at), at + 1);
-      if (closeAt === -1) return text.length;
-      at = closeAt;
-    }
-  }
-  return text.length;
-}
-
 function hasDtdMarkup(text: string): boolean {
   // Every declaration starts with "<!": most documents are spared the scan.
   if (!text.includes("<!")) return false;
@@ -308,69 +147,10 @@ function hasDtdMarkup(text: string): boolean {
   return false;
 }
 
-const SPACE = XML_SPACE;
-
-/** A well-formed XML declaration; its values cannot hold "?>", so where it ends is beyond doubt. */
-const DECLARATION =
-  `<\\?xml${SPACE}+version${SPACE}*=${SPACE}*(["'])1\\.[0-9]+\\1` +
-  `(?:${SPACE}+encoding${SPACE}*=${SPACE}*(["'])[A-Za-z][A-Za-z0-9._-]*\\2)?` +
-  `(?:${SPACE}+standalone${SPACE}*=${SPACE}*(["'])(?:yes|no)\\3)?${SPACE}*\\?>`;
-
-/*
- * The plain subset of XML that ERPs and our own encoder send: an optional declaration, one root
- * element, elements without attributes, text, the five entities, character references and CDATA,
- * every character legal, white space around the root. Such a document has no DTD and passes the
- * validator and the character check by construction, so it is spared them (about a third of a
- * decode); anything else (comments, attributes, namespaces, any malformation) takes the full checks.
- */
-const PLAIN_NAME = "[A-Za-z_][A-Za-z0-9_.-]*";
-/** Legal characters but "<" and "&", or a whole surrogate pair. */
-const PLAIN_TEXT = "[\\t\\n\\r\\x20-\\x25\\x27-\\x3B\\x3D-\\uD7FF\\uE000-\\uFFFD]+|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]";
-const PLAIN_REFERENCE = "&(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});";
-const PLAIN_CDATA =
-  "<!\\[CDATA\\[(?:[\\t\\n\\r\\x20-\\uD7FF\\uE000-\\uFFFD]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*?\\]\\]>";
-/** An opening, closing or empty-element tag, without attributes. */
-const PLAIN_TAG = new RegExp(`<(?:/?${PLAIN_NAME}|${PLAIN_NAME}/)>`, "y");
-const PLAIN_CONTENT = new RegExp(`(?:${PLAIN_TEXT}|${PLAIN_REFERENCE}|${PLAIN_CDATA})+`, "y");
-const PLAIN_PROLOG = new RegExp(`(?:${DECLARATION})?${SPACE}*`, "y");
-const PLAIN_END = new RegExp(`${SPACE}*$`, "y");
-const SLASH = 0x2f;
-
-/**
- * Where the root element of a plain document starts, after the declaration; undefined for any other
- * document. Sticky regexes tested from index to index: no match arrays, a third cheaper than exec.
- */
-function plainRootStart(text: string): number | undefined {
-  PLAIN_PROLOG.lastIndex = 0;
-  PLAIN_PROLOG.test(text);
-  const rootStart = PLAIN_PROLOG.lastIndex;
-  let at = rootStart;
-  const open: string[] = [];
-  do {
-    PLAIN_TAG.lastIndex = at;
-    if (PLAIN_TAG.test(text)) {
-      const end = PLAIN_TAG.lastIndex;
-      if (text.charCodeAt(at + 1) === SLASH) {
-        if (open.pop() !== text.slice(at + 2, end - 1)) return undefined;
-      } else if (text.charCodeAt(end - 2) !== SLASH) {
-        open.push(text.slice(at + 1, end - 1));
-      }
-      at = end;
-    } else {
-      PLAIN_CONTENT.lastIndex = at;
-      // Content belongs inside the root, never before or after it.
-      if (open.length === 0 || !PLAIN_CONTENT.test(text)) return undefined;
-      at = PLAIN_CONTENT.lastIndex;
-    }
-  } while (open.length > 0);
-  PLAIN_END.lastIndex = at;
-  return PLAIN_END.test(text) ? rootStart : undefined;
-}
-
 type OrderedNode = Record<string, unknown>;
 
 /** The checks a document outside the plain subset needs; returns its first illegal character, if any. */
-const END_OF_MARKUP = new RegExp(`>${SPACE}*$`);
+const END_OF_MARKUP = new RegExp(`>${XML_SPACE}*$`);
 
 function checkWellFormed(text: string): ReturnType<typeof illegalXmlChar> {
   if (hasDtdMarkup(text)) {
@@ -456,13 +236,6 @@ export function parseXml(input: string | Uint8Array, limits: XmlLimits = DEFAULT
 
 /** The error context lists this many of a document's roots: enough to see what was sent. */
 const MAX_LISTED_ROOTS = 10;
-
-function truncate(text: string, maxLength = MAX_REASON_LENGTH): string {
-  if (text.length <= maxLength) return text;
-  // Never between the halves of a surrogate pair: a lone half is no character, and XML refuses it.
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(maxLength - 1)) ? maxLength - 1 : maxLength;
-  return `${text.slice(0, end)}…`;
-}
 
 /**
  * The children of an element whose children are single-valued fields, by name. A name given twice
