@@ -1,12 +1,14 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { BROKER_ENV, brokerAuthFromEnv, brokerSecrets } from "../provider-verify/broker.js";
+import { BROKER_ENV, brokerAuthFromEnv, brokerSecrets, describeCredentials } from "../provider-verify/broker.js";
+import { probeTcp } from "../provider-verify/transport.js";
 import { assertQimenContract, loadContracts } from "../provider-verify/contracts.js";
 import { shippedContractsDir } from "../src/package-paths.js";
 import { redactor } from "../provider-verify/verdict.js";
 import { isQimenError } from "../src/protocol/errors.js";
 import { EXIT, numericFlag, parseCommandArgs, requireOption, UsageError, type CliIo, type Command } from "./command.js";
 import { runPactCli, type PactCliRunner } from "./pact-cli.js";
+import { canIDeployHelp, publishHelp, recordHelp } from "./broker-help.js";
 
 /*
  * The broker commands both teams run, over Pact's official Rust CLI (`pact broker …` from
@@ -15,48 +17,71 @@ import { runPactCli, type PactCliRunner } from "./pact-cli.js";
  * and maps its exit code onto ours.
  */
 
-const CREDENTIALS = `Broker: --broker-url URL (or set ${BROKER_ENV.baseUrl}); credentials from ${BROKER_ENV.token}
-(a bearer token) or ${BROKER_ENV.username} and ${BROKER_ENV.password}, handed to the official CLI
-in its environment and masked in its output.`;
-
-const EXIT_CODES = (yes: string, no: string): string => `Exit codes:
-  0  ${yes}
-  1  ${no}, or the Pact Broker could not be reached or refused the request
-  2  usage or configuration error (a missing or bad flag; the official CLI's own usage errors)
-`;
-
 const BROKER_URL_OPTION = { "broker-url": { type: "string" } } as const;
+
+/** Why the broker at `url` cannot be reached, or undefined when a connection opens. */
+export type BrokerReach = (url: URL) => Promise<string | undefined>;
+
+/** How long the reachability check waits for a connection: the official CLI alone retries for about a minute. */
+const REACH_TIMEOUT_MS = 5_000;
+const reachByTcp: BrokerReach = (url) => probeTcp(url, REACH_TIMEOUT_MS);
 
 /** What every broker command shares: the broker URL, the credentials, and how the CLI runs. */
 interface BrokerRun {
   readonly io: CliIo;
   readonly runner: PactCliRunner;
+  readonly reach: BrokerReach;
   readonly brokerUrl: string | undefined;
 }
+
+/** The official CLI's words for a refused credential. */
+const REFUSED = /\b(401)\b[^\n]*Unauthorized|\b(403)\b[^\n]*Forbidden/i;
 
 /**
  * Runs `pact broker <argv…>` against the broker, its output passed through with the credentials
  * masked; resolves to our exit code (0 yes, 1 no or broker failure, 2 the CLI's usage error).
  */
-async function runBroker({ io, runner, brokerUrl }: BrokerRun, argv: readonly string[]): Promise<number> {
+async function runBroker({ io, runner, reach, brokerUrl }: BrokerRun, argv: readonly string[]): Promise<number> {
   const url = requireOption(brokerUrl, "--broker-url", io, BROKER_ENV.baseUrl);
   if (!URL.canParse(url) || !["http:", "https:"].includes(new URL(url).protocol)) {
     throw new UsageError(`--broker-url must be an absolute http(s) URL, got "${url}"`);
   }
-  const redact = redactor(brokerSecrets(brokerAuthFromEnv(io.env)));
+  const parsed = new URL(url);
+  if (parsed.username !== "" || parsed.password !== "") {
+    throw new UsageError(
+      `--broker-url must not carry credentials: set ${BROKER_ENV.username} and ${BROKER_ENV.password}, or ${BROKER_ENV.token}`,
+    );
+  }
+  const auth = brokerAuthFromEnv(io.env);
+  const redact = redactor(brokerSecrets(auth));
+  // One line at once, instead of the official CLI's retries for about a minute.
+  const unreachable = await reach(parsed);
+  if (unreachable !== undefined) {
+    io.stderr(`qimen-pact: the Pact Broker ${parsed.origin} cannot be reached: ${redact(unreachable)}\n`);
+    return EXIT.failed;
+  }
   const env = Object.fromEntries(
     Object.entries({ ...io.env, [BROKER_ENV.baseUrl]: url, PACT_DO_NOT_TRACK: "true" }).filter(
       (entry): entry is [string, string] => entry[1] !== undefined,
     ),
   );
   let exitCode: number;
+  let refused: string | undefined;
+  const passOn = (write: (text: string) => void) => (text: string) => {
+    refused ??= REFUSED.exec(text)
+      ?.slice(1)
+      .find((status) => status !== undefined);
+    write(redact(text));
+  };
   try {
-    exitCode = await runner(["broker", ...argv], env, {
-      stdout: (text) => io.stdout(redact(text)),
-      stderr: (text) => io.stderr(redact(text)),
-    });
+    exitCode = await runner(["broker", ...argv], env, { stdout: passOn(io.stdout), stderr: passOn(io.stderr) });
   } catch (error) {
     io.stderr(`qimen-pact: cannot run Pact's official CLI (@pact-foundation/pact-cli): ${redact(String(error))}\n`);
+    return EXIT.usage;
+  }
+  if (exitCode !== 0 && refused !== undefined) {
+    // A configuration error, as verify --broker-url says it: which credential was refused.
+    io.stderr(`qimen-pact: the Pact Broker refused the credentials (HTTP ${refused}): ${describeCredentials(auth)}\n`);
     return EXIT.usage;
   }
   return exitCode === 0 ? EXIT.ok : exitCode === EXIT.usage ? EXIT.usage : EXIT.failed;
@@ -76,83 +101,6 @@ async function shippedContractFiles(): Promise<string[]> {
     .map((name) => join(directory, name));
 }
 
-const publishHelp = `Usage: qimen-pact publish [CONTRACT|DIR]... --consumer-app-version V --branch B [--broker-url URL]
-
-The ERP side: publishes the consumer's contracts to the Pact Broker (over \`pact broker publish\`),
-for consumer version V on branch B, so that the WMS side verifies them. Each contract is read
-and checked first: a file that is no Qimen order.cancel contract is never published.
-
-Arguments:
-  CONTRACT|DIR              Pact files, or directories of them (*.json); default: the contracts
-                            qimen-pact ships (contracts/qimen-erp-qimen-wms.json)
-Options:
-  --consumer-app-version V  the ERP version the contracts belong to (e.g. the git sha)
-  --branch B                its git branch: the WMS side's default selectors verify the
-                            consumer's main branch, so a contract without one is never selected
-  --broker-url URL          the Pact Broker
-  -h, --help                show this help
-
-${CREDENTIALS}
-
-${EXIT_CODES("published", "the broker refused the contracts")}
-Example:
-  ${BROKER_ENV.token}=... qimen-pact publish --consumer-app-version "$GIT_SHA" --branch main \\
-    --broker-url https://broker.example.com
-`;
-
-const canIDeployHelp = `Usage: qimen-pact can-i-deploy --pacticipant NAME --version V --to-environment ENV
-                             [--retry-while-unknown N [--retry-interval SECONDS]] [--broker-url URL]
-
-Both sides, before deploying: asks the Pact Broker (over \`pact broker can-i-deploy\`) whether
-version V of NAME (qimen-erp or qimen-wms) has a successful verification with every version of
-the other side already in ENV. The official CLI's table of verifications is printed as it is.
-
-Options:
-  --pacticipant NAME        the application to deploy, as named at the broker
-  --version V               its version
-  --to-environment ENV      the environment to deploy to (e.g. production)
-  --retry-while-unknown N   ask again up to N times while a verification is still missing (the
-                            other side's CI may still be verifying)
-  --retry-interval SECONDS  seconds between those retries (the CLI's default: 10)
-  --broker-url URL          the Pact Broker
-  -h, --help                show this help
-
-${CREDENTIALS}
-
-${EXIT_CODES("yes: safe to deploy", "no: a verification failed or is missing")}
-Example:
-  qimen-pact can-i-deploy --pacticipant qimen-wms --version "$GIT_SHA" --to-environment production \\
-    --retry-while-unknown 30 --retry-interval 10
-`;
-
-function recordHelp(kind: "deployment" | "release"): string {
-  const verb = kind === "deployment" ? "deployed" : "released";
-  const what =
-    kind === "deployment"
-      ? "a deployment (the version replaces the one deployed before)"
-      : "a release (a version that stays supported next to earlier releases, e.g. a mobile app or an on-premise WMS)";
-  return `Usage: qimen-pact record-${kind} --pacticipant NAME --version V --environment ENV [--broker-url URL]
-
-Both sides, after deploying: records ${what} of version V of NAME in ENV at the Pact Broker
-(over \`pact broker record-${kind}\`), so that can-i-deploy and the other side's default
-selectors ({"deployedOrReleased": true}) know what is ${verb} where.
-
-Options:
-  --pacticipant NAME        the application ${verb}, as named at the broker
-  --version V               its version
-  --environment ENV         where it was ${verb} (the environment must exist at the broker);
-                            --to-environment ENV, as can-i-deploy spells it, is the same
-  --broker-url URL          the Pact Broker
-  -h, --help                show this help
-
-${CREDENTIALS}
-
-${EXIT_CODES("recorded", "not recorded")}
-Example:
-  qimen-pact record-${kind} --pacticipant qimen-erp --version "$GIT_SHA" --environment production
-`;
-}
-
 /** What a broker command asks of the official CLI: `pact broker <argv…>` against this broker. */
 interface BrokerInvocation {
   readonly brokerUrl: string | undefined;
@@ -164,7 +112,7 @@ function brokerCommand(
     /** Checks the command's arguments (UsageError) and builds the official CLI's. */
     readonly invocation: (args: readonly string[]) => Promise<BrokerInvocation> | BrokerInvocation;
   },
-  runner: PactCliRunner,
+  seams: BrokerSeams,
 ): Command {
   return {
     name: spec.name,
@@ -172,12 +120,18 @@ function brokerCommand(
     help: spec.help,
     async run(args, io) {
       const { brokerUrl, argv } = await spec.invocation(args);
-      return runBroker({ io, runner, brokerUrl }, argv);
+      return runBroker({ io, ...seams, brokerUrl }, argv);
     },
   };
 }
 
-function publishCommand(runner: PactCliRunner): Command {
+/** What tests replace: the official CLI, and the reachability check. */
+interface BrokerSeams {
+  readonly runner: PactCliRunner;
+  readonly reach: BrokerReach;
+}
+
+function publishCommand(seams: BrokerSeams): Command {
   const summary = "ERP side: publish the contracts to a Pact Broker, over the official pact CLI";
   return brokerCommand(
     {
@@ -204,11 +158,11 @@ function publishCommand(runner: PactCliRunner): Command {
         return { brokerUrl: values["broker-url"], argv };
       },
     },
-    runner,
+    seams,
   );
 }
 
-function canIDeployCommand(runner: PactCliRunner): Command {
+function canIDeployCommand(seams: BrokerSeams): Command {
   const summary = "both sides: ask the Pact Broker whether a version may be deployed to an environment";
   return brokerCommand(
     {
@@ -246,11 +200,11 @@ function canIDeployCommand(runner: PactCliRunner): Command {
         return { brokerUrl: values["broker-url"], argv };
       },
     },
-    runner,
+    seams,
   );
 }
 
-function recordCommand(kind: "deployment" | "release", runner: PactCliRunner): Command {
+function recordCommand(kind: "deployment" | "release", seams: BrokerSeams): Command {
   const where = kind === "deployment" ? "deployed to" : "released in";
   return brokerCommand(
     {
@@ -280,7 +234,7 @@ function recordCommand(kind: "deployment" | "release", runner: PactCliRunner): C
         return { brokerUrl: values["broker-url"], argv };
       },
     },
-    runner,
+    seams,
   );
 }
 
@@ -295,11 +249,12 @@ function versionArgs(values: { readonly pacticipant?: string; readonly version?:
 }
 
 /** The broker commands, running the official CLI through `runner` (tests pass a recording one). */
-export function brokerCommands(runner: PactCliRunner = runPactCli): Command[] {
+export function brokerCommands(runner: PactCliRunner = runPactCli, reach: BrokerReach = reachByTcp): Command[] {
+  const seams = { runner, reach };
   return [
-    publishCommand(runner),
-    canIDeployCommand(runner),
-    recordCommand("deployment", runner),
-    recordCommand("release", runner),
+    publishCommand(seams),
+    canIDeployCommand(seams),
+    recordCommand("deployment", seams),
+    recordCommand("release", seams),
   ];
 }

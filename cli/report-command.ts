@@ -130,7 +130,13 @@ async function publishMerged(broker: BrokerVerify, merged: VerificationReport, i
     );
     return EXIT.usage;
   }
-  return publishBrokerResults(broker, pacts, merged, io);
+  // The same content may be served under other URLs now (another broker address): results follow the content.
+  const pathNow = new Map(merged.contracts.map((path, position) => [path, pacts[position]?.contract.path ?? path]));
+  const interactions = merged.interactions.map((result) => ({
+    ...result,
+    contract: pathNow.get(result.contract) ?? result.contract,
+  }));
+  return publishBrokerResults(broker, pacts, { ...merged, interactions }, io);
 }
 
 async function readPart(file: string): Promise<string> {

@@ -46,9 +46,20 @@ export interface Contract {
 
 const HTTP_INTERACTION_TYPE = "Synchronous/HTTP";
 
-/** SHA-256 (hex) of a contract's content, whatever its path or formatting: the same contract gives the same digest on every machine. */
+/**
+ * What a Pact Broker adds to a pact it serves, which changes while the pact does not: its HAL
+ * links (`pb:consumer-version` names the latest version that published the same content) and
+ * when it was first published.
+ */
+const BROKER_ADDED = new Set(["_links", "_embedded", "createdAt"]);
+
+/**
+ * SHA-256 (hex) of a contract's content, whatever its path, formatting or the broker's links: the
+ * same contract gives the same digest on every machine and after an identical republish.
+ */
 export function contractDigest(contract: Contract): string {
-  return createHash("sha256").update(JSON.stringify(contract.source)).digest("hex");
+  const content = Object.fromEntries(Object.entries(contract.source).filter(([key]) => !BROKER_ADDED.has(key)));
+  return createHash("sha256").update(JSON.stringify(content)).digest("hex");
 }
 
 /**

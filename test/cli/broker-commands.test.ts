@@ -3,11 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { COMMITTED_CONTRACT } from "../../consumer-tests/contract.js";
-import { brokerCommands } from "../../cli/broker-commands.js";
+import { brokerCommands, type BrokerReach } from "../../cli/broker-commands.js";
 import { run } from "../../cli/main.js";
 import type { PactCliRunner } from "../../cli/pact-cli.js";
 import { startFakeBroker, type FakeBroker } from "../support/fake-broker.js";
 import { recordingIo } from "../support/fake-io.js";
+import { deadEndpoint } from "../support/loopback-server.js";
+import { probeTcp } from "../../provider-verify/transport.js";
 
 const BROKER = "https://broker.example.com";
 const TOKEN = "t0ken-0f-the-erp-team";
@@ -30,9 +32,17 @@ function recordingRunner(exitCode = 0, said = ""): { runner: PactCliRunner; call
   };
 }
 
-async function runWith(runner: PactCliRunner, argv: readonly string[], env: Record<string, string> = {}) {
+/** A broker that is always there: these tests never open a connection. */
+const REACHABLE: BrokerReach = () => Promise.resolve(undefined);
+
+async function runWith(
+  runner: PactCliRunner,
+  argv: readonly string[],
+  env: Record<string, string> = {},
+  reach: BrokerReach = REACHABLE,
+) {
   const io = recordingIo(env);
-  const exitCode = await run(argv, io, brokerCommands(runner));
+  const exitCode = await run(argv, io, brokerCommands(runner, reach));
   return { exitCode, stdout: io.out(), stderr: io.err() };
 }
 
@@ -147,6 +157,40 @@ describe("broker commands over Pact's official CLI: the argv and environment the
     });
   }
 
+  it("says a refused credential as verify does: exit 2, naming the credential sent", async () => {
+    const { runner } = recordingRunner(1, "❌ Request to pact broker path '/…' failed: 401 Unauthorized\n");
+    const result = await runWith(
+      runner,
+      ["can-i-deploy", "--pacticipant", "a", "--version", "1", "--to-environment", "p", "--broker-url", BROKER],
+      { PACT_BROKER_TOKEN: TOKEN },
+    );
+    expect(result).to.deep.equal({
+      exitCode: 2,
+      stdout: "❌ Request to pact broker path '/…' failed: 401 Unauthorized\n",
+      stderr:
+        "qimen-pact: the Pact Broker refused the credentials (HTTP 401): PACT_BROKER_TOKEN was sent as a bearer token\n",
+    });
+  });
+
+  it("a broker that cannot be reached: one line at once, exit 1, the official CLI never run", async () => {
+    const { runner, calls } = recordingRunner();
+    const dead = await deadEndpoint();
+    const result = await runWith(
+      runner,
+      ["record-deployment", "--pacticipant", "a", "--version", "1", "--environment", "e", "--broker-url", dead],
+      {},
+      (url) => probeTcp(url, 2_000),
+    );
+    expect({ exitCode: result.exitCode, stdout: result.stdout, calls }).to.deep.equal({
+      exitCode: 1,
+      stdout: "",
+      calls: [],
+    });
+    expect(result.stderr).to.match(
+      /^qimen-pact: the Pact Broker http:\/\/127\.0\.0\.1:\d+ cannot be reached: .*ECONNREFUSED.*\n$/,
+    );
+  });
+
   it("masks the credentials in the official CLI's output it passes through, in every spelling", async () => {
     const basic = Buffer.from("ci:pw-s3cret").toString("base64");
     const { runner } = recordingRunner(1, `curl -H 'Authorization: Basic ${basic}' … password pw-s3cret\n`);
@@ -229,6 +273,14 @@ describe("broker commands: usage errors exit 2 and never run the official CLI", 
         ...["--pacticipant", "a", "--version", "1", "--environment", "e", "--to-environment", "f"],
       ],
       says: "give --environment or --to-environment, not both: they name the same environment",
+    },
+    {
+      args: () => [
+        "record-deployment",
+        ...["--pacticipant", "a", "--version", "1", "--environment", "e"],
+        ...["--broker-url", "http://ci:pw-s3cret@broker.example.com"],
+      ],
+      says: "--broker-url must not carry credentials: set PACT_BROKER_USERNAME and PACT_BROKER_PASSWORD, or PACT_BROKER_TOKEN",
     },
     {
       args: () => [

@@ -114,6 +114,18 @@ describe("qimen-pact verify --shard K/N from a Pact Broker, then report merge --
     }
   });
 
+  it("publishes when the broker serves the same pact with other links (an identical republish, another broker address)", async () => {
+    // Its twin above: only the content decides, never the broker's _links or URLs.
+    const relinked = await startFakeBroker({ pacts: [pact()], authorization: `Bearer ${TOKEN}` });
+    try {
+      const merged = await merge(relinked, "--provider-version", "1.2.3");
+      expect({ exitCode: merged.exitCode, stderr: merged.stderr }).to.deep.equal({ exitCode: 0, stderr: "" });
+      expect(publishedResults(relinked)).to.deep.equal([[true, "1.2.3", SERVED.interactions.map(() => true)]]);
+    } finally {
+      await relinked.close();
+    }
+  });
+
   it("refuses verify --shard --publish: a part is never published as a whole verification", async () => {
     const outcome = await runCli(
       [
