@@ -1,16 +1,13 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { Agent, request, type Dispatcher } from "undici";
-import { isQimenError } from "../protocol/errors.js";
 import type { OrderCancelRequest } from "../protocol/model.js";
 import { encodeCancelRequest } from "../protocol/request-codec.js";
-import { decodeResponse, type DecodedResponse } from "../protocol/response-codec.js";
-import { isSignMethod, SIGN_METHODS, type SignMethod } from "../protocol/signing.js";
-import { ORDER_CANCEL_METHOD, QIMEN_CONTENT_TYPE, signQuery, type MethodNameForm } from "../protocol/system-params.js";
+import type { DecodedResponse } from "../protocol/response-codec.js";
+import type { SignMethod } from "../protocol/signing.js";
+import { QIMEN_CONTENT_TYPE, signQuery, type MethodNameForm } from "../protocol/system-params.js";
 import { formatBeijingTimestamp } from "../protocol/timestamp.js";
-import { DEFAULT_XML_LIMITS } from "../protocol/xml.js";
 import {
   abortedError,
-  gatewayError,
   isRetryable,
   QimenDeliveryError,
   readTimeoutError,
@@ -19,12 +16,11 @@ import {
 } from "./delivery-error.js";
 import { ORDER_CANCEL_SPEC } from "../protocol/methods/order-cancel.js";
 import { informationalTolerantConnector } from "./informational-answers.js";
+import { decoded, interpretAnswer, readCapped } from "./answer.js";
+import { checkClientOptions } from "./client-options.js";
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-export const DEFAULT_READ_TIMEOUT_MS = 30_000;
-const DEFAULT_BACKOFF_MS = 500;
-const MAX_ATTEMPTS = 10;
-const BODY_EXCERPT_CHARS = 200;
+export { interpretAnswer } from "./answer.js";
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_READ_TIMEOUT_MS, parseQimenEndpoint } from "./client-options.js";
 
 export interface QimenRetryOptions {
   /** Total attempts, the first included (1 to 10). */
@@ -93,35 +89,8 @@ export interface QimenClient {
   close(): Promise<void>;
 }
 
-/**
- * The endpoint as a URL, or a TypeError saying what to pass instead. A query string is rejected
- * rather than merged: Qimen's system parameters are the whole query and are all signed, and a
- * receiver would sign extra parameters too. Credentials in the URL are rejected so that no error
- * can ever repeat them.
- */
-export function parseQimenEndpoint(endpoint: string): URL {
-  if (typeof endpoint !== "string" || !URL.canParse(endpoint)) {
-    throw new TypeError(
-      `endpoint must be an absolute http(s) URL such as https://host/router/qimen/service, got ${JSON.stringify(endpoint)}`,
-    );
-  }
-  const url = new URL(endpoint);
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new TypeError(`endpoint must use http: or https:, got ${url.protocol}`);
-  }
-  if (url.search !== "" || url.hash !== "") {
-    throw new TypeError(
-      "endpoint must not carry a query string or fragment: the client sends Qimen's signed system parameters as the query; pass the URL up to its path",
-    );
-  }
-  if (url.username !== "" || url.password !== "") {
-    throw new TypeError("endpoint must not contain credentials: pass appKey and secret as options");
-  }
-  return url;
-}
-
 export function createQimenClient(options: QimenClientOptions): QimenClient {
-  const settings = validate(options);
+  const settings = checkClientOptions(options);
   const dispatcher =
     options.dispatcher ??
     new Agent({ connect: informationalTolerantConnector({ timeout: settings.connectTimeoutMs }) });
@@ -186,7 +155,8 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
     try {
       const response = await request(`${settings.endpoint}?${query.search}`, {
         method: "POST",
-        headers: { "content-type": QIMEN_CONTENT_TYPE },
+        // As the official SDK: it asks for gzip, and a WMS may answer gzip whether asked or not.
+        headers: { "content-type": QIMEN_CONTENT_TYPE, "accept-encoding": "gzip" },
         body,
         dispatcher: noticingRequestStart(dispatcher, () => {
           progress.requestStarted = true;
@@ -197,7 +167,8 @@ export function createQimenClient(options: QimenClientOptions): QimenClient {
         bodyTimeout: 0,
         signal: signal === undefined ? answerDeadline.signal : AbortSignal.any([signal, answerDeadline.signal]),
       });
-      answer = { status: response.statusCode, body: await readCapped(response.body) };
+      const raw = await readCapped(response.body);
+      answer = { status: response.statusCode, body: raw && (await decoded(raw, response.headers["content-encoding"])) };
     } catch (cause) {
       if (answerDeadline.signal.aborted) throw readTimeoutError(call, settings.readTimeoutMs);
       throw transportError(cause, call, progress.requestStarted) ?? cause;
@@ -249,137 +220,4 @@ function noticingRequestStart(dispatcher: Dispatcher, onStart: () => void): Disp
         onResponseError: (...args) => handler.onResponseError?.(...args),
       }),
   );
-}
-
-/**
- * What the client makes of an HTTP answer to order.cancel, without any I/O: the WMS's answer, or
- * the QimenDeliveryError `cancelOrder` rejects with because no answer from the WMS arrived. Only
- * HTTP 200 counts; the body must decode with decodeResponse; the flag alone decides (docs/protocol.md);
- * a failure the gateway wrote (a `TOP*` code, TOP's `<error_response>`) is no answer from the WMS.
- * `body` is undefined when the answer was larger than decodeResponse accepts, and so not read in
- * full. The provider verifier judges answers with this very function, so the gate and the client
- * cannot disagree.
- */
-export function interpretAnswer(
-  status: number,
-  body: Uint8Array | undefined,
-  call: CallContext,
-): CancelResult | QimenDeliveryError {
-  if (body === undefined) {
-    return new QimenDeliveryError(
-      "QIMEN_RESPONSE_UNRECOGNISED",
-      `order.cancel to ${call.endpoint}: the answer is larger than ${DEFAULT_XML_LIMITS.maxBytes} bytes, so it is no Qimen response`,
-      { delivery: "unknown" },
-      { context: { ...call, status, maxBytes: DEFAULT_XML_LIMITS.maxBytes } },
-    );
-  }
-  const excerpt = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-    .toString("utf8")
-    .slice(0, BODY_EXCERPT_CHARS);
-  if (status !== 200) {
-    return new QimenDeliveryError(
-      "QIMEN_HTTP_STATUS",
-      `order.cancel to ${call.endpoint}: HTTP ${status} instead of 200; whether the WMS applied the cancel is unknown`,
-      { delivery: "unknown" },
-      { context: { ...call, status, bodyExcerpt: excerpt } },
-    );
-  }
-  let response: DecodedResponse;
-  try {
-    response = decodeResponse(body);
-  } catch (cause) {
-    if (!isQimenError(cause)) throw cause;
-    return new QimenDeliveryError(
-      "QIMEN_RESPONSE_UNRECOGNISED",
-      `order.cancel to ${call.endpoint}: the answer is no Qimen response (${cause.message}); whether the WMS applied the cancel is unknown`,
-      { delivery: "unknown" },
-      { cause, context: { ...call, bodyExcerpt: excerpt } },
-    );
-  }
-  if (response.flag === "success") return { ok: true, response };
-  if (response.source !== "wms") return gatewayError(response, call);
-  return {
-    ok: false,
-    ...(response.code === undefined ? {} : { code: response.code }),
-    ...(response.message === undefined ? {} : { message: response.message }),
-    response,
-  };
-}
-
-/** The whole body, or undefined (and the rest discarded) once it exceeds what decodeResponse accepts. */
-async function readCapped(body: Dispatcher.ResponseData["body"]): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const bytes = chunk as Buffer;
-    size += bytes.length;
-    if (size > DEFAULT_XML_LIMITS.maxBytes) {
-      body.destroy();
-      return undefined;
-    }
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks);
-}
-
-interface Settings {
-  readonly endpoint: string;
-  readonly method: string;
-  readonly signMethod: SignMethod;
-  readonly connectTimeoutMs: number;
-  readonly readTimeoutMs: number;
-  readonly clock: () => Date;
-  readonly attempts: number;
-  readonly backoffMs: number;
-}
-
-function validate(options: QimenClientOptions): Settings {
-  const url = parseQimenEndpoint(options.endpoint);
-  for (const name of ["appKey", "secret", "customerId"] as const) {
-    // Never echo the value: it may be the secret.
-    if (typeof options[name] !== "string" || options[name] === "") {
-      throw new TypeError(`${name} must be a non-empty string`);
-    }
-  }
-  const methodName = options.methodName ?? "long";
-  if (!Object.hasOwn(ORDER_CANCEL_METHOD, methodName)) {
-    throw new RangeError(`methodName must be "long" or "short", got ${JSON.stringify(methodName)}`);
-  }
-  const signMethod = options.signMethod ?? "md5";
-  if (!isSignMethod(signMethod)) {
-    throw new RangeError(`signMethod must be one of ${SIGN_METHODS.join(", ")}, got ${JSON.stringify(signMethod)}`);
-  }
-  if (options.dispatcher !== undefined && options.connectTimeoutMs !== undefined) {
-    throw new TypeError(
-      "connectTimeoutMs applies to the client's own dispatcher: set connect.timeout on the dispatcher you pass instead",
-    );
-  }
-  const clock = options.clock ?? (() => new Date());
-  if (typeof clock !== "function") throw new TypeError("clock must be a function returning the current Date");
-  const readTimeoutMs = positiveInteger("readTimeoutMs", options.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS);
-  const attempts = options.retry?.attempts ?? 1;
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > MAX_ATTEMPTS) {
-    throw new RangeError(`retry.attempts must be an integer from 1 to ${MAX_ATTEMPTS}, got ${attempts}`);
-  }
-  const backoffMs = options.retry?.backoffMs ?? DEFAULT_BACKOFF_MS;
-  if (!Number.isInteger(backoffMs) || backoffMs < 0) {
-    throw new RangeError(`retry.backoffMs must be a non-negative integer of milliseconds, got ${backoffMs}`);
-  }
-  return {
-    endpoint: url.origin + url.pathname,
-    method: ORDER_CANCEL_METHOD[methodName],
-    signMethod,
-    connectTimeoutMs: positiveInteger("connectTimeoutMs", options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS),
-    readTimeoutMs,
-    clock,
-    attempts,
-    backoffMs,
-  };
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive integer of milliseconds, got ${value}`);
-  }
-  return value;
 }

@@ -1,6 +1,8 @@
+import { gzipSync } from "node:zlib";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
+import { gzipBomb } from "../support/gzip-bomb.js";
 import { Agent } from "undici";
 import {
   createQimenClient,
@@ -142,6 +144,7 @@ describe("Qimen ERP client", () => {
         method: "POST",
         path: QIMEN_PATH,
         contentType: "text/xml;charset=utf-8",
+        acceptEncoding: "gzip",
         body: undefined,
         query: [
           ["method", "taobao.qimen.order.cancel"],
@@ -242,6 +245,38 @@ describe("Qimen ERP client", () => {
         expect(await outcome).to.deep.equal(expected);
       });
     }
+  });
+
+  describe("gzip answers, which the official SDK asks for and inflates", () => {
+    const gzipped =
+      (body: Buffer): Responder =>
+      (_received, response) => {
+        response.writeHead(200, { "content-type": "text/xml;charset=utf-8", "content-encoding": "gzip" });
+        response.end(body);
+      };
+
+    it("asks for gzip, as the SDK does, and reads a gzip answer", async () => {
+      const server = await serve(gzipped(gzipSync(SUCCESS)));
+      const result = await clientFor(server.endpoint).cancelOrder(REQUEST);
+      expect({ asked: server.received[0]?.acceptEncoding, result }).to.deep.equal({
+        asked: "gzip",
+        result: { ok: true, response: { flag: "success", code: "0", message: "ok", source: "wms" } },
+      });
+    });
+
+    it("refuses a gzip bomb without inflating it past the size limit", async () => {
+      const server = await serve(gzipped(await gzipBomb()));
+      const refusal = await clientFor(server.endpoint)
+        .cancelOrder(REQUEST)
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(refusal)
+        .to.be.instanceOf(QimenDeliveryError)
+        .and.to.deep.include({ code: "QIMEN_RESPONSE_UNRECOGNISED", delivery: "unknown" });
+      expect((refusal as Error).message).to.match(/the answer is larger than 262144 bytes/);
+    });
   });
 
   describe("answers that are no answer from the WMS", () => {

@@ -8,6 +8,8 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly query: readonly (readonly [string, string])[];
   readonly contentType: string | undefined;
+  /** The Accept-Encoding the caller sent, if any. */
+  readonly acceptEncoding?: string;
   readonly body: Buffer;
 }
 
@@ -42,6 +44,9 @@ export async function startLoopbackServer(respond: Responder): Promise<LoopbackS
         path: url.pathname,
         query: [...url.searchParams],
         contentType: request.headers["content-type"],
+        ...(request.headers["accept-encoding"] === undefined
+          ? {}
+          : { acceptEncoding: request.headers["accept-encoding"] }),
         body: Buffer.concat(chunks),
       };
       received.push(entry);
