@@ -1,3 +1,4 @@
+import { trimXmlSpace } from "../src/protocol/xml-space.js";
 import {
   contentTypeProblem,
   describeContentTypeProblem,
@@ -134,8 +135,9 @@ function withoutBacktrace(text: string): string {
   return text.replace(/\s*Stack backtrace:[\s\S]*?('?)$/, "$1");
 }
 
+/** One line, XML white space folded only: U+00A0, U+3000 or U+FEFF in a value stay, for the report to show escaped. */
 function cut(text: string): string {
-  const oneLine = text.replace(/\s+/g, " ").trim();
+  const oneLine = trimXmlSpace(text.replace(/[ \t\r\n]+/g, " "));
   return oneLine.length <= 2 * MAX_VALUE_CHARS ? oneLine : `${oneLine.slice(0, 2 * MAX_VALUE_CHARS)}…`;
 }
 

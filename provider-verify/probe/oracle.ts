@@ -1,3 +1,4 @@
+import { trimXmlSpace } from "../../src/protocol/xml-space.js";
 import { readAsSdk } from "../../src/protocol/sdk-reading.js";
 import { isNoAnswer, type CallOutcome } from "../transport.js";
 import type { Expectation } from "./probe-model.js";
@@ -28,8 +29,9 @@ export function judgeAnswer(expects: Expectation, outcome: CallOutcome): string 
   return undefined;
 }
 
+/** Blank as the ERP sees it: nothing but XML white space (a no-break space is content). */
 function isBlank(value: string | undefined): boolean {
-  return value === undefined || value.trim() === "";
+  return value === undefined || trimXmlSpace(value) === "";
 }
 
 function quoted(value: string | undefined): string {

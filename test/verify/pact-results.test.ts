@@ -111,6 +111,36 @@ const CASES: readonly { readonly name: string; readonly json: string; readonly o
     },
   },
   {
+    // Only XML white space is folded: a no-break space or U+3000 stays, for the report to show escaped.
+    name: "a value ending in a no-break space, and one of U+3000 alone",
+    json: coreJson(
+      false,
+      mismatches(
+        {
+          type: "BodyMismatch",
+          path: "$.response.flag['#text']",
+          expected: "success",
+          actual: "success\u00a0",
+          mismatch: "Expected 'success\u00a0' to be equal to 'success'",
+        },
+        {
+          type: "BodyMismatch",
+          path: "$.response.code['#text']",
+          expected: "0",
+          actual: "\u3000",
+          mismatch: "Expected '\u3000' to be equal to '0'",
+        },
+      ),
+    ),
+    outcome: {
+      passed: false,
+      problems: [
+        { where: "body response/flag (text)", message: 'expected "success", got "success\u00a0"' },
+        { where: "body response/code (text)", message: 'expected "0", got "\u3000"' },
+      ],
+    },
+  },
+  {
     name: "a missing element",
     json: coreJson(
       false,

@@ -187,7 +187,7 @@ const ROWS: readonly Row[] = [
         alterStateAnswer: stateAnswer(200, '{"success":false,"message":"cannot seed"}'),
       },
       reasons: [STATE_SETUP],
-      because: /the state-change endpoint answered 200 but said it failed: \{"success":false,"message":"cannot seed"\}/,
+      because: /the state-change endpoint answered 200 but said it failed: \{"success": false, "message": "cannot seed"\}/,
     },
     twins: [
       { name: "answers setup 201 with an empty body", alterStateAnswer: stateAnswer(201, "") },
@@ -205,7 +205,7 @@ const ROWS: readonly Row[] = [
         alterStateAnswer: stateAnswer(200, '{"code":"E1001","message":"duplicate order"}'),
       },
       reasons: [STATE_SETUP],
-      because: /answered 200 but said it failed: \{"code":"E1001"/,
+      because: /answered 200 but said it failed: \{"code": "E1001"/,
     },
     twins: [
       { name: "answers setup 200 with code 0", alterStateAnswer: stateAnswer(200, '{"code":"0","message":"ok"}') },
@@ -216,7 +216,7 @@ const ROWS: readonly Row[] = [
     broken: {
       variant: { name: "answers setup 200 with an error", alterStateAnswer: stateAnswer(200, '{"error":"db down"}') },
       reasons: [STATE_SETUP],
-      because: /answered 200 but said it failed: \{"error":"db down"\}/,
+      because: /answered 200 but said it failed: \{"error": "db down"\}/,
     },
     twins: [],
   },

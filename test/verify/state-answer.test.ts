@@ -5,7 +5,11 @@ import { stateAnswerFailure } from "../../provider-verify/state-answer.js";
 const ANSWERS: readonly (readonly [string, boolean])[] = [
   ['{"success":false,"message":"cannot seed SO-1"}', true],
   ['{"success":"false"}', true],
+  ['{"success":"False"}', true],
+  ['\uFEFF{"success":false}', true],
   ['{"success":true}', false],
+  ['\uFEFF{"success":true}', false],
+  ['{"success":"falsely accused"}', false],
   ['{"code":"E1001","message":"order exists"}', true],
   ['{"code":-1}', true],
   ['{"code":201}', true],
@@ -38,7 +42,15 @@ describe("state-change answers: a 2xx body that says the change failed", () => {
 
   it("says what the endpoint answered and what to do instead", () => {
     expect(stateAnswerFailure(200, Buffer.from('{ "success": false, "message": "cannot seed" }'))).to.equal(
-      'the state-change endpoint answered 200 but said it failed: {"success":false,"message":"cannot seed"} (answer 4xx/5xx when a state cannot be set, 2xx only when it is)',
+      'the state-change endpoint answered 200 but said it failed: {"success": false, "message": "cannot seed"} (answer 4xx/5xx when a state cannot be set, 2xx only when it is)',
+    );
+  });
+
+  it("says a failure nested deeper than JSON.stringify goes, showing its fields by kind, never the whole body", () => {
+    const deep = `${"[".repeat(6_000)}${"]".repeat(6_000)}`;
+    const body = `{"success":false,"error":${deep},"message":"${"x".repeat(1_000)}","detail":${deep}}`;
+    expect(stateAnswerFailure(200, Buffer.from(body))).to.equal(
+      `the state-change endpoint answered 200 but said it failed: {"success": false, "error": […], "message": "${"x".repeat(299)}…} (answer 4xx/5xx when a state cannot be set, 2xx only when it is)`,
     );
   });
 
