@@ -93,13 +93,21 @@ export function forPact(answer: HttpAnswer): { readonly relayed: Buffer; readonl
 
 /** Our decoder's refusals of a body too large or too deeply nested for it. */
 const SIZE_REFUSALS: ReadonlySet<unknown> = new Set(["QIMEN_XML_TOO_LARGE", "QIMEN_XML_TOO_DEEP"]);
+/**
+ * Past this size a body the client refuses for any reason is withheld too: a deep document that
+ * is also malformed (text after the root) is refused before its depth is looked at, and Pact's
+ * matcher would still take quadratic time on it. Smaller refused bodies reach Pact, whose
+ * findings then say more.
+ */
+const WITHHELD_WHEN_REFUSED_BYTES = 16 * 1024;
 
 function refusedForItsSize(body: Buffer): boolean {
   try {
     decodeResponse(body);
     return false;
   } catch (error) {
-    return isQimenError(error) && SIZE_REFUSALS.has(error.context["xmlError"]);
+    if (!isQimenError(error)) return false;
+    return SIZE_REFUSALS.has(error.context["xmlError"]) || body.length > WITHHELD_WHEN_REFUSED_BYTES;
   }
 }
 
