@@ -115,6 +115,13 @@ describe("qimen-pact verify --broker-url (recorded broker exchange, sandbox WMS)
           /^7 interactions: 1 passed, 6 failed \(6 in pending pacts, which do not fail the build\) \(\d+\.\d s\)\. PASSED$/m,
       },
       {
+        // A broker marks WIP pacts without pending status when --enable-pending is not given.
+        pact: { wip: true },
+        exitCode: 0,
+        summary:
+          /^7 interactions: 1 passed, 6 failed \(6 in pending pacts, which do not fail the build\) \(\d+\.\d s\)\. PASSED$/m,
+      },
+      {
         pact: { pending: true, wip: true },
         exitCode: 0,
         summary:
@@ -130,7 +137,7 @@ describe("qimen-pact verify --broker-url (recorded broker exchange, sandbox WMS)
 
       expect(result.exitCode).to.equal(exitCode);
       expect(result.stdout).to.match(summary);
-      const failLabel = pact.pending === true ? "FAIL (pending)" : "FAIL";
+      const failLabel = pact.pending === true || pact.wip === true ? "FAIL (pending)" : "FAIL";
       expect(result.stdout.split("\n").filter((line) => line.startsWith("FAIL"))).to.have.length(6);
       expect(result.stdout.split("\n").filter((line) => line.startsWith(`${failLabel}  `))).to.have.length(6);
       const body = broker.requests.at(-1)?.json as {
