@@ -162,6 +162,23 @@ describe("qimen-pact probe", function () {
     expect(outcome.stdout.match(/^ {4}why: {3}\S/gm)?.length).to.equal(IDS.length);
   });
 
+  it("ends each probe at --timeout-ms when the WMS stalls mid-answer, and fails it saying so", async () => {
+    const stalling = await startVariant({ name: "stalls every answer", fault: () => "stall-mid-answer" });
+    try {
+      const outcome = await runCli(
+        probeArgs(stalling, "--only", "signature.other-secret,signature.missing", "--timeout-ms", "300"),
+        ENV,
+      );
+      expect({ exitCode: outcome.exitCode, verdicts: verdictLines(outcome.stdout) }).to.deep.equal({
+        exitCode: 1,
+        verdicts: ["FAIL signature.other-secret", "FAIL signature.missing"],
+      });
+      expect(outcome.stdout.match(/did not finish its answer within 300 ms/g)).to.have.length(2);
+    } finally {
+      await stalling.close();
+    }
+  });
+
   it("fails in one line, exit 1, when the WMS is unreachable", async () => {
     const dead = new URL(await deadEndpoint());
     const outcome = await runCli(probeArgs({ qimenUrl: dead, stateChangeUrl: dead }), ENV);
