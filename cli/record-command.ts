@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { QIMEN_PROVIDER } from "../src/contract-conventions.js";
 import { ORDER_STATUS_NAMES } from "../src/wms/order-store.js";
+import { FaultSpecError, parseFaultSpec, type FaultRule } from "../src/wms/gateway-faults.js";
 import { consoleReport, jsonRecordReport, junitRecordReport } from "../src/recording/record-report.js";
 import { SeedError, startRecording, type RecordingResult } from "../src/recording/recorder.js";
 import { describeExit, runChild, type ChildExit } from "./child-command.js";
@@ -36,6 +37,8 @@ interface RecordSettings {
   readonly junit: string | undefined;
   readonly json: string | undefined;
   readonly seed: readonly unknown[];
+  readonly answerDialects: boolean;
+  readonly faults: readonly FaultRule[];
 }
 
 export const recordCommand: Command = {
@@ -86,6 +89,8 @@ async function parseSettings(args: readonly string[]): Promise<RecordSettings> {
       json: { type: "string" },
       seed: { type: "string" },
       strict: { type: "boolean", default: false },
+      "answer-dialects": { type: "boolean", default: false },
+      faults: { type: "string" },
     },
     strict: true,
   });
@@ -107,7 +112,18 @@ async function parseSettings(args: readonly string[]): Promise<RecordSettings> {
     junit: values.junit,
     json: values.json,
     seed: values.seed === undefined ? [] : await readSeed(values.seed),
+    answerDialects: values["answer-dialects"],
+    faults: values.faults === undefined ? [] : faultRules(values.faults),
   };
+}
+
+function faultRules(spec: string): FaultRule[] {
+  try {
+    return parseFaultSpec(spec);
+  } catch (error) {
+    if (!(error instanceof FaultSpecError)) throw error;
+    throw new UsageError(`--faults: ${error.message} (qimen-pact record --help shows the grammar)`, { cause: error });
+  }
 }
 
 async function readSeed(file: string): Promise<unknown[]> {
@@ -146,12 +162,17 @@ async function report(result: RecordingResult, exit: ChildExit, settings: Record
   if (settings.json !== undefined)
     await writeAtomically(settings.json, jsonRecordReport(result, settings.secret), "--json");
   const failedCalls = result.calls.filter((call) => call.verdict === "failed").length;
+  const failedFaults = result.faults.filter((fault) => fault.verdict === "failed").length;
   const commandOk = exit.kind === "exited" && exit.code === 0;
+  const passed = commandOk && failedCalls === 0 && failedFaults === 0;
   const verdict = [
     describeExit(exit),
     failedCalls === 0 ? "every call conformed" : `${failedCalls} call${failedCalls === 1 ? "" : "s"} did not conform`,
+    ...(failedFaults === 0
+      ? []
+      : [`${failedFaults} gateway fault${failedFaults === 1 ? "" : "s"} not handled as a correct ERP does`]),
   ].join("; ");
-  io.stdout(`qimen-pact record: ${commandOk && failedCalls === 0 ? "PASSED" : "FAILED"}: ${verdict}\n`);
+  io.stdout(`qimen-pact record: ${passed ? "PASSED" : "FAILED"}: ${verdict}\n`);
   if (exit.kind === "signalled" && io.signal.aborted) return EXIT.interrupted;
-  return commandOk && failedCalls === 0 ? EXIT.ok : EXIT.failed;
+  return passed ? EXIT.ok : EXIT.failed;
 }

@@ -1,9 +1,14 @@
 import { APP_KEY_ENV, CUSTOMER_ID_ENV, SECRET_ENV } from "../src/credential-env.js";
 import { ORDER_STATUS_NAMES } from "../src/wms/order-store.js";
 import { PROVIDER_STATES_PATH } from "../src/wms/provider-states.js";
+import { ANSWER_DIALECTS } from "../src/wms/answer-dialects.js";
+import { MAX_FAULT_DELAY_MS } from "../src/wms/gateway-faults.js";
+
+const DIALECTS = ANSWER_DIALECTS.map(({ name }) => name);
 
 export const RECORD_HELP = `Usage: qimen-pact record --consumer NAME [--out contracts] [--app-key K --secret S --customer-id C]
-                         [--junit FILE] [--json FILE] [--seed FILE] [--strict] -- <test command...>
+                         [--junit FILE] [--json FILE] [--seed FILE] [--answer-dialects] [--faults SPEC]
+                         [--strict] -- <test command...>
 
 For ERP teams: gates your ERP's taobao.qimen.order.cancel calls, in any language. Starts the
 sandbox WMS on a free loopback port, runs your test command (no shell; output passed through,
@@ -44,6 +49,35 @@ a published example secret, never yours), the other params exactly; a failure's 
 by shape. Provider states carry the document the sandbox held when the call arrived. Calls that
 did not conform are not recorded. Verify it with qimen-pact verify, publish it with qimen-pact publish.
 
+Robustness of the ERP (the WMS's answer is still what is judged and recorded; only how the ERP
+receives it changes):
+  --answer-dialects   the N-th call's answer is written in dialect (N-1) mod ${DIALECTS.length}, in this order:
+                      ${DIALECTS.slice(0, 4).join(", ")},
+                      ${DIALECTS.slice(4).join(", ")}
+                      (same suite, same calls, same dialects). Each is one real WMSs send and the
+                      official SDK reads; a success may carry code 0000 or none, a failure keeps its
+                      code and message. An ERP that fails its tests under it is stricter than the SDK.
+  --faults SPEC       gateway faults, decided from the call's number and orderCode only:
+      SPEC  := RULE[;RULE...]       the first rule that matches a call decides
+      RULE  := FAULT@WHEN
+      FAULT := read-timeout         TOP15 isp.http-read-timeout, the cancel applied
+             | connection-timeout   TOP15 isp.http-connection-timeout, not applied
+             | refuse               TOP15 isp.http-connection-refuse, not applied
+             | closed               TOP15 isp.http-closed, applied (unknown to the ERP)
+             | 502                  HTTP 502 with an HTML page, applied
+             | reset                the answer cut by a TCP reset halfway, applied
+             | delay=MS             the real answer after MS milliseconds (1 to ${MAX_FAULT_DELAY_MS})
+      WHEN  := orderCode=GLOB       the first call of each order matching GLOB (* any, ? one
+                                    character); its retries go through
+             | every=N              the N-th, 2N-th, ... Qimen call of the run
+    e.g. --faults 'read-timeout@orderCode=SO-9*;refuse@every=5;delay=800@every=3'
+    After the calls, one line per faulted call says what the ERP did next (retried and got an
+    answer, retried into faults, never retried) and what a correct ERP does: retry after
+    read-timeout, connection-timeout and refuse (never retrying FAILs); check the order or retry
+    after closed, 502 and reset (never retrying WARNs, FAILs under --strict); nothing after a delay.
+    Faulted calls are judged like any other; those whose answer the ERP never saw (every fault
+    but delay) are left out of the contract.
+
 Seeding: before a cancel, your test seeds the document it cancels:
   curl -sf -X POST "$QIMEN_STATE_CHANGE_URL" -H 'Content-Type: application/json' \\
     -d '{"state":"an order exists","params":{"warehouseCode":"W1","orderCode":"SO-1","status":"NEW","orderType":"JYCK"}}'
@@ -60,6 +94,8 @@ Options:
   --json FILE         JSON report
   --seed FILE         a JSON list of documents the sandbox holds before the command runs, each
                       {"warehouseCode", "orderCode", "status", optional "ownerCode", "orderType", "orderId"}
+  --answer-dialects   rotate the answers through WMS dialects (above)
+  --faults SPEC       inject gateway faults (above)
   --strict            warnings fail the call
   -h, --help          show this help
 

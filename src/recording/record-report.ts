@@ -1,6 +1,8 @@
 import { junitAttributes, junitText } from "../junit.js";
 import { redactor, redactStrings } from "../redaction.js";
 import { printable, visibleJson } from "../text.js";
+import { FAULT_KINDS, faultName } from "../wms/gateway-faults.js";
+import { faultConsoleLines, junitFaultSuite } from "./fault-report.js";
 import type { Finding } from "./findings.js";
 import type { JudgedCall, RecordingResult } from "./recorder.js";
 
@@ -14,7 +16,16 @@ const VERDICT_WORDS = { conforms: "OK  ", warned: "WARN", failed: "FAIL" } as co
 
 function subject(call: JudgedCall): string {
   const answer = call.answer.flag === "success" ? "success" : `failure ${call.answer.code}`;
-  return `call ${call.number} orderCode ${call.orderCode === undefined ? "(none)" : printable(call.orderCode)} → ${answer}`;
+  return `call ${call.number} orderCode ${call.orderCode === undefined ? "(none)" : printable(call.orderCode)} → ${answer}${relayedAs(call)}`;
+}
+
+/** How the ERP got the answer when record changed it: the WMS's answer is what was judged and recorded. */
+function relayedAs({ relayed }: JudgedCall): string {
+  if (relayed?.fault !== undefined) {
+    const applied = FAULT_KINDS[relayed.fault.kind].applied ? "applied" : "not applied";
+    return ` (the ERP got gateway fault ${faultName(relayed.fault)} instead; ${applied})`;
+  }
+  return relayed?.dialect === undefined ? "" : ` (written as ${relayed.dialect})`;
 }
 
 /** One line per call, then the contract's behaviours and what was left out of it. */
@@ -31,6 +42,7 @@ export function consoleReport(result: RecordingResult, secret: string): string {
     ...result.unrecordable.map(
       ({ call, reason }) => `not recorded: orderCode ${printable(call.orderCode ?? "")}: ${reason}`,
     ),
+    ...faultConsoleLines(result.faults).map((line) => redact(line)),
   );
   return `${lines.join("\n")}\n`;
 }
@@ -46,13 +58,21 @@ export function junitRecordReport(result: RecordingResult, secret: string): stri
     failures,
     errors: 0,
   });
+  const faultFailures = result.faults.filter(({ verdict }) => verdict === "failed").length;
+  const all = junitAttributes({
+    name: `qimen-pact record ${result.consumer}`,
+    tests: result.calls.length + result.faults.length,
+    failures: failures + faultFailures,
+    errors: 0,
+  });
   const cases = result.calls.map((call) => junitCase(call, result.consumer, redact));
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites ${suite}>`,
+    `<testsuites ${all}>`,
     `  <testsuite ${suite}>`,
     ...cases,
     "  </testsuite>",
+    ...junitFaultSuite(result.faults, result.consumer).map(redact),
     "</testsuites>",
     "",
   ].join("\n");
@@ -81,6 +101,7 @@ export function jsonRecordReport(result: RecordingResult, secret: string): strin
     calls: result.calls,
     interactions: result.behaviours.map(({ description, calls }) => ({ description, calls })),
     notRecorded: result.unrecordable.map(({ call, reason }) => ({ orderCode: call.orderCode, reason })),
+    faults: result.faults,
   };
   return `${visibleJson(JSON.stringify(redactStrings(report, redactor([secret])), null, 2))}\n`;
 }

@@ -2,9 +2,12 @@ import { createSandboxWms, type SandboxWmsUrls } from "../wms/sandbox.js";
 import { applyStateChange } from "../wms/provider-states.js";
 import { OrderStore } from "../wms/order-store.js";
 import type { ObservedCall } from "../wms/observed-call.js";
+import { createAnswerRelay, type RelayNote } from "../wms/answer-relay.js";
+import type { FaultRule } from "../wms/gateway-faults.js";
 import type { QimenAnswer } from "../wms/qimen-call.js";
 import { behavioursOf, type Behaviour, type Unrecordable } from "./behaviours.js";
 import { verdictOf, type Finding, type Verdict } from "./findings.js";
+import { faultOutcomes, type FaultOutcome } from "./fault-report.js";
 import { judgeCall, type JudgeSettings } from "./judge-call.js";
 import { pactFile } from "./pact-writer.js";
 
@@ -26,6 +29,10 @@ export interface RecordingOptions extends RecordingSettings {
   readonly seed?: readonly unknown[];
   /** The sandbox's clock. Default: the system clock. */
   readonly now?: () => Date;
+  /** Answers rotate through WMS dialects the official SDK reads (answer-dialects.ts). */
+  readonly answerDialects?: boolean;
+  /** Gateway faults to inject (gateway-faults.ts). */
+  readonly faults?: readonly FaultRule[];
 }
 
 export interface JudgedCall {
@@ -35,6 +42,8 @@ export interface JudgedCall {
   readonly answer: QimenAnswer;
   readonly verdict: Verdict;
   readonly findings: readonly Finding[];
+  /** How the answer reached the ERP, when a dialect or a gateway fault changed it; `answer` is the WMS's own. */
+  readonly relayed?: RelayNote;
 }
 
 export interface RecordingResult {
@@ -43,6 +52,8 @@ export interface RecordingResult {
   readonly behaviours: readonly Behaviour[];
   /** Conforming calls no provider state can reproduce, left out of the contract. */
   readonly unrecordable: readonly Unrecordable[];
+  /** Per faulted call: what the ERP did next, against what a correct ERP does. */
+  readonly faults: readonly FaultOutcome[];
   /** The Pact V4 file, deterministic for the same calls whatever their timing and order. */
   readonly contract: string;
 }
@@ -72,6 +83,9 @@ export async function startRecording(options: RecordingOptions): Promise<Recordi
     path: RECORDING_PATH,
     store,
     onQimenCall: (call) => void observed.push(call),
+    ...((options.answerDialects ?? false) || (options.faults?.length ?? 0) > 0
+      ? { relay: createAnswerRelay({ dialects: options.answerDialects ?? false, faults: options.faults ?? [] }) }
+      : {}),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const urls = await sandbox.listen({ host: "127.0.0.1", port: 0 });
@@ -99,15 +113,30 @@ export function recordingResult(options: RecordingSettings, observed: readonly O
       answer: call.answer,
       verdict: verdictOf(findings, options.strict ?? false),
       findings,
+      ...(call.relayed === undefined ? {} : { relayed: call.relayed }),
     };
   });
-  const conforming = observed.filter((_, index) => calls[index]?.verdict !== "failed");
+  // The contract holds what the WMS answered and the ERP relied on: an answer a gateway fault hid is left out.
+  const conforming = observed.filter(
+    (call, index) => calls[index]?.verdict !== "failed" && !hiddenByFault(call.relayed),
+  );
   const { behaviours, unrecordable } = behavioursOf(conforming);
+  const summaries = calls.map(({ number, orderCode, answer, relayed }) => ({
+    number,
+    orderCode,
+    answer,
+    ...(relayed?.fault === undefined ? {} : { fault: relayed.fault }),
+  }));
   return {
     consumer: options.consumer,
     calls,
     behaviours,
     unrecordable,
+    faults: faultOutcomes(summaries, options.strict ?? false),
     contract: pactFile(options.consumer, behaviours),
   };
+}
+
+function hiddenByFault(relayed: RelayNote | undefined): boolean {
+  return relayed?.fault !== undefined && relayed.fault.kind !== "delay";
 }

@@ -1,3 +1,4 @@
+import type { RelayNote } from "./answer-relay.js";
 import type { OrderDocument } from "./order-store.js";
 import type { QimenAnswer } from "./qimen-call.js";
 
@@ -24,6 +25,8 @@ export interface ObservedCall {
   /** What the sandbox accepted but warned about (unknown order types, unknown elements). */
   readonly warnings: readonly string[];
   readonly orderCode?: string;
+  /** How the answer reached the caller when a relay changed it (a dialect, a gateway fault); `answer` is the WMS's own. */
+  readonly relayed?: RelayNote;
 }
 
 /** The header pairs of node's `rawHeaders` list ([name, value, name, value, …]). */

@@ -116,7 +116,7 @@ function rejected(error: unknown, about: Pick<QimenCallResult, "method" | "order
  * undefined when none appears whole in its first ORDER_CODE_SCAN_BYTES. For the request log only:
  * the call is refused, so the value is never acted on, and it is never echoed in the answer.
  */
-function orderCodeForLog(body: Uint8Array): string | undefined {
+export function orderCodeForLog(body: Uint8Array): string | undefined {
   return RAW_ORDER_CODE.exec(utf8.decode(body.subarray(0, ORDER_CODE_SCAN_BYTES)))?.[1];
 }
 

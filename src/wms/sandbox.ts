@@ -13,6 +13,7 @@ import { PROVIDER_STATES, PROVIDER_STATES_PATH, applyStateChange, type StateChan
 import { answerQimenCall, type QimenCallPolicy, type QimenCallResult } from "./qimen-call.js";
 import { requestTarget } from "./query.js";
 import { headerPairs, type ObservedCall } from "./observed-call.js";
+import type { AnswerRelay } from "./answer-relay.js";
 import { checkCredentials, checkCustomerId, checkDuration, checkPath, MAX_TIMER_MS } from "./sandbox-options.js";
 
 export const DEFAULT_QIMEN_PATH = "/qimen";
@@ -68,6 +69,8 @@ export interface SandboxWmsOptions {
    * for recording and judging the caller. A throwing observer is ignored. Default: none.
    */
   readonly onQimenCall?: (call: ObservedCall) => void;
+  /** Writes what the caller receives instead of the plain answer: WMS dialects, gateway faults (record). Default: none. */
+  readonly relay?: AnswerRelay;
   /**
    * How long close() lets in-flight calls finish (a slow upload, a client that does not read its
    * answer) before it cuts every remaining connection. Default DEFAULT_DRAIN_TIMEOUT_MS.
@@ -141,12 +144,20 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     if (read.kind === "aborted")
       return logCall(started, { call: "qimen", verdict: "aborted", reason: "client went away" });
     const receivedAt = now();
-    const result = judge(read, search, request.headers["content-type"], receivedAt);
+    const relayed = options.relay?.(read.kind === "complete" ? read.body : undefined, store);
+    const result = judge(read, search, request.headers["content-type"], receivedAt, relayed?.store ?? store);
     const answer = { ...result.answer, message: xmlSafeText(result.answer.message) };
-    send(response, 200, QIMEN_CONTENT_TYPE, encodeResponse(answer), read.kind === "too-large");
+    const tooLarge = read.kind === "too-large";
+    if (relayed === undefined) send(response, 200, QIMEN_CONTENT_TYPE, encodeResponse(answer), tooLarge);
+    else relayed.write(answer, response, (status, type, body) => send(response, status, type, body, tooLarge));
     const { warnings, orderCode, held } = result;
     const about = { receivedAt, path: requestTarget(request.url ?? "").pathname, search, answer, warnings, held };
-    observe(request, read.kind === "complete" ? read.body : undefined, { ...about, ...(orderCode && { orderCode }) });
+    const relayedAs = relayed?.note === undefined ? {} : { relayed: relayed.note };
+    observe(request, read.kind === "complete" ? read.body : undefined, {
+      ...about,
+      ...relayedAs,
+      ...(orderCode && { orderCode }),
+    });
     logCall(started, {
       call: "qimen",
       method: result.method,
@@ -164,6 +175,7 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     search: string,
     contentType: string | undefined,
     receivedAt: Date,
+    callStore: OrderStore,
   ): QimenCallResult {
     if (read.kind === "too-large") {
       const message = `request body is over the limit of ${policy.xmlLimits.maxBytes} bytes`;
@@ -171,7 +183,7 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     }
     try {
       const call = { search, body: read.body, contentType, receivedAt };
-      return answerQimenCall(call, policy, store, options.onQimenCall !== undefined);
+      return answerQimenCall(call, policy, callStore, options.onQimenCall !== undefined);
     } catch (error) {
       // A bug must still answer in the envelope; judging never changes the store before it succeeds.
       const message = `internal error: ${error instanceof Error ? error.message : String(error)}`;

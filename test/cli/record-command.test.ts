@@ -19,6 +19,16 @@ describe("qimen-pact record: the command", function () {
     ["no --consumer", ["record", "--", "true"], /missing --consumer/],
     ["a consumer name with a slash", ["record", "--consumer", "a/b", "--", "true"], /--consumer must be/],
     ["an unknown flag", ["record", "--consumer", "e", "--bogus", "--", "true"], /bogus/],
+    [
+      "a --faults rule with an unknown fault, naming it",
+      ["record", "--consumer", "e", "--faults", "refuse@every=2;hang@every=3", "--", "true"],
+      /--faults: "hang@every=3": unknown fault "hang": expected one of read-timeout, .* or delay=MS/,
+    ],
+    [
+      "a --faults rule without @",
+      ["record", "--consumer", "e", "--faults", "refuse", "--", "true"],
+      /--faults: "refuse": expected FAULT@WHEN/,
+    ],
   ];
   for (const [name, argv, says] of USAGE) {
     it(`exits 2 for ${name}`, async () => {
