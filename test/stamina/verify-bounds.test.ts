@@ -38,6 +38,9 @@ const SAMPLE_EVERY_MS = 20;
 let GZIP_BOMB: Buffer = Buffer.alloc(0);
 const DEPTH = 100_000;
 const DEEP = `<response>${"<a>".repeat(DEPTH)}${"</a>".repeat(DEPTH)}</response>`;
+/** Deep, yet within the size limit: refused for its depth, the path where Pact's matcher is quadratic. */
+const WITHIN_SIZE_DEPTH = 30_000;
+const DEEP_WITHIN_SIZE = `<response>${"<a>".repeat(WITHIN_SIZE_DEPTH)}${"</a>".repeat(WITHIN_SIZE_DEPTH)}</response>`;
 
 interface HostileCase {
   readonly name: string;
@@ -58,6 +61,11 @@ const CASES: readonly HostileCase[] = [
     name: `${DEPTH.toLocaleString("en")} nested elements`,
     answer: () => xmlAnswer(DEEP),
     reason: /^client-rejects: would reject this answer: .*XML body is \d+ bytes, over the limit of 262144 bytes/,
+  },
+  {
+    name: `${WITHIN_SIZE_DEPTH.toLocaleString("en")} nested elements within the size limit`,
+    answer: () => xmlAnswer(DEEP_WITHIN_SIZE),
+    reason: /^client-rejects: would reject this answer: .*XML body nests elements deeper than 16 levels/,
   },
 ];
 
