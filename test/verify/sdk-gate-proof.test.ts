@@ -187,7 +187,8 @@ const ROWS: readonly Row[] = [
         alterStateAnswer: stateAnswer(200, '{"success":false,"message":"cannot seed"}'),
       },
       reasons: [STATE_SETUP],
-      because: /the state-change endpoint answered 200 but said it failed: \{"success": false, "message": "cannot seed"\}/,
+      because:
+        /the state-change endpoint answered 200 but said it failed: \{"success": false, "message": "cannot seed"\}/,
     },
     twins: [
       { name: "answers setup 201 with an empty body", alterStateAnswer: stateAnswer(201, "") },
