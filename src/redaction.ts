@@ -36,9 +36,61 @@ const JSON_SHORT: Readonly<Record<string, string>> = { '"': '"', "\\": "\\\\", "
  */
 export function redactor(sensitive: readonly string[]): Redact {
   const values = [...new Set(sensitive.filter((value) => value !== ""))].sort((a, b) => b.length - a.length);
-  const pattern = values.length === 0 ? undefined : new RegExp(values.map(anySpelling).join("|"), "giu");
-  return (text) =>
-    (pattern === undefined ? text : text.replace(pattern, REDACTED)).replace(SIGN_QUERY_VALUE, `$1${REDACTED}`);
+  // Compared as unescaped as the text is: a value may itself hold "+" or "%".
+  const lowered = values.map((value) => unescaped(value).toLowerCase());
+  // Compiled on first need: most texts hold no spelling of any value, and the pattern is costly to build and run.
+  let pattern: RegExp | undefined;
+  const mayHold = (text: string): boolean => {
+    const plain = ESCAPES.test(text) ? unescaped(text) : text;
+    const lower = plain.toLowerCase();
+    return lowered.some((value) => lower.includes(value));
+  };
+  return (text) => {
+    if (values.length > 0 && mayHold(text)) {
+      pattern ??= new RegExp(values.map(anySpelling).join("|"), "giu");
+      text = text.replace(pattern, REDACTED);
+    }
+    return text.replace(SIGN_QUERY_VALUE, `$1${REDACTED}`);
+  };
+}
+
+/** What every spelling but the plain one (in any case) needs: an escape, or "+" for a space. */
+const ESCAPES = /[%&\\+]/;
+const XML_REFERENCE = /&(?:#x([0-9a-f]+)|#([0-9]+)|(amp|lt|gt|quot|apos));/gi;
+const PERCENT_RUN = /(?:%[0-9a-f]{2})+/gi;
+const JSON_ESCAPE = /\\u([0-9a-f]{4})|\\(["\\/])/gi;
+const XML_NAMED_CHARS: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+/**
+ * The text with every escape anySpelling knows undone, as often as it nests (a cheap pre-check:
+ * only a text in which a value then shows is searched with the costly pattern, on its original).
+ */
+function unescaped(text: string): string {
+  let previous: string;
+  let current = text;
+  do {
+    previous = current;
+    current = current
+      .replace(XML_REFERENCE, (_, hex: string | undefined, decimal: string | undefined, named: string | undefined) =>
+        named !== undefined
+          ? (XML_NAMED_CHARS[named.toLowerCase()] ?? "")
+          : String.fromCodePoint(
+              Math.min(Number.parseInt(hex ?? decimal ?? "0", hex === undefined ? 10 : 16), 0x10ffff),
+            ),
+      )
+      .replace(PERCENT_RUN, (run) => {
+        try {
+          return decodeURIComponent(run);
+        } catch {
+          return run;
+        }
+      })
+      .replace(JSON_ESCAPE, (_, code: string | undefined, char: string | undefined) =>
+        code === undefined ? (char ?? "") : String.fromCharCode(Number.parseInt(code, 16)),
+      )
+      .replaceAll("+", " ");
+  } while (current !== previous);
+  return current;
 }
 
 /** Every string in a JSON-like value redacted, keys (the tool's own) left as they are. */
