@@ -1,10 +1,7 @@
-import { once } from "node:events";
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import { encodeResponse } from "../protocol/response-codec.js";
 import { QIMEN_CONTENT_TYPE } from "../protocol/system-params.js";
-import { OptionError } from "../protocol/errors.js";
 import { checkXmlLimits, DEFAULT_XML_LIMITS, type XmlLimits } from "../protocol/xml.js";
 import { readBody, type BodyReadResult } from "./body-reader.js";
 import { formatLogLine, xmlSafeText, type LogFields } from "./log-line.js";
@@ -15,6 +12,7 @@ import { requestTarget } from "./query.js";
 import { headerPairs, type ObservedCall } from "./observed-call.js";
 import type { AnswerRelay } from "./answer-relay.js";
 import { checkCredentials, checkCustomerId, checkDuration, checkPath, MAX_TIMER_MS } from "./sandbox-options.js";
+import { createServerLifecycle } from "./server-lifecycle.js";
 
 export const DEFAULT_QIMEN_PATH = "/qimen";
 /** TEST-ONLY credentials the sandbox accepts when given none. Never use them for a real WMS. */
@@ -130,8 +128,6 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     }
   };
   const store = options.store ?? new OrderStore();
-  let draining = false;
-  let closing: Promise<void> | undefined;
 
   const logCall = (started: number, fields: LogFields): void => {
     // Formatting is a measurable share of a call's cost (npm run bench): skip it when nobody reads the log.
@@ -235,7 +231,7 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
       "content-type": contentType,
       "content-length": bytes.length,
       // While draining, finishing a call must also free its connection, or close() would wait for the client.
-      ...(closeAfter || draining ? { connection: "close" } : {}),
+      ...(closeAfter || lifecycle.draining() ? { connection: "close" } : {}),
     });
     response.end(bytes);
   }
@@ -263,115 +259,20 @@ export function createSandboxWms(options: SandboxWmsOptions = {}): SandboxWms {
     return serveStateChange(request, response, started);
   }
 
-  /** Every open connection → its calls in flight (more than one when pipelined). */
-  const callsInFlight = new Map<Socket, Set<Call>>();
-
-  function trackCall(call: Call): void {
-    const { socket } = call.request;
-    const calls = callsInFlight.get(socket) ?? new Set<Call>();
-    callsInFlight.set(socket, calls.add(call));
-    call.response.once("close", () => {
-      calls.delete(call);
-      // An answer begun before close() carries no `Connection: close`: free its connection here.
-      if (draining && calls.size === 0 && callsInFlight.has(socket)) socket.destroySoon();
-    });
-  }
-
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (request, response) => {
-    trackCall({ request, response });
-    handle(request, response).catch((error: unknown) => {
-      // Unreachable by design (Qimen calls always get an envelope, see judge); if it happens, keep
-      // serving and fail loudly: a 2xx to a state change would hide a failed setup from the verifier.
-      log(
-        formatLogLine({
-          call: "http",
-          verdict: "error",
-          error: error instanceof Error ? error.message : String(error),
-        }),
-      );
-      if (!response.headersSent) send(response, 500, "text/plain;charset=utf-8", "internal error\n", true);
-    });
+  const lifecycle = createServerLifecycle(handle, {
+    drainTimeoutMs,
+    log,
+    onHandlerError: (response) => send(response, 500, "text/plain;charset=utf-8", "internal error\n", true),
   });
-  /*
-   * Bytes that are not HTTP (or headers too large, or too slow) after a call on the same
-   * connection: node:http's default answers 400 and destroys the socket at once, losing the answer
-   * the call before them is still being judged for. Calls received whole are answered first; a
-   * call cut short by the bad bytes never reaches judging and ends with the connection.
-   */
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (error.code === "ECONNRESET" || !socket.writable) return void socket.destroy();
-    const refuse = (): void => {
-      socket.write(clientErrorAnswer(error));
-      socket.destroySoon();
-    };
-    const answered = [...(callsInFlight.get(socket) ?? [])]
-      .filter(({ request }) => request.complete)
-      .map(({ response }) => once(response, "close"));
-    if (answered.length === 0) refuse();
-    else void Promise.allSettled(answered).then(refuse);
-  });
-  // node:http's closeIdleConnections() misses connections that never sent a request or are still
-  // sending headers, so close() would wait for them forever: track every connection ourselves.
-  server.on("connection", (socket: Socket) => {
-    callsInFlight.set(socket, new Set());
-    socket.once("close", () => callsInFlight.delete(socket));
-  });
-  const logServerError = (error: Error): void =>
-    log(formatLogLine({ call: "server", verdict: "error", error: error.message }));
-
+  const { server } = lifecycle;
   return {
     server,
     store,
-    async listen({ host = "127.0.0.1", port = 0 } = {}) {
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new OptionError("port", "an integer from 0 to 65535 (0 picks a free port)", port);
-      }
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          // Later errors (e.g. accept failing when out of file descriptors) must not bring the sandbox down.
-          server.on("error", logServerError);
-          resolve();
-        });
-      });
-      const address = server.address() as AddressInfo;
-      const origin = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+    async listen(at = {}) {
+      const origin = await lifecycle.listen(at);
       return { qimenUrl: new URL(path, origin), stateChangeUrl: new URL(PROVIDER_STATES_PATH, origin) };
     },
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        draining = true;
-        // Past the deadline, cut what is left (a stalled upload, a client not reading its answer).
-        const deadline = setTimeout(() => {
-          for (const socket of callsInFlight.keys()) socket.destroy();
-        }, drainTimeoutMs);
-        server.close((error) => {
-          clearTimeout(deadline);
-          if (error !== undefined && (error as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING") reject(error);
-          else resolve();
-        });
-        // destroySoon, not destroy: an answer just written may still be on its way out.
-        for (const [socket, calls] of callsInFlight) if (calls.size === 0) socket.destroySoon();
-      });
-      return closing;
-    },
-    inFlightCalls() {
-      let calls = 0;
-      for (const onConnection of callsInFlight.values()) calls += onConnection.size;
-      return calls;
-    },
+    close: () => lifecycle.close(),
+    inFlightCalls: () => lifecycle.inFlightCalls(),
   };
-}
-
-/** One call: what was received and the answer it gets. */
-interface Call {
-  readonly request: IncomingMessage;
-  readonly response: ServerResponse;
-}
-
-/** What node:http's default answers each client error with, as raw HTTP closing the connection. */
-function clientErrorAnswer(error: NodeJS.ErrnoException): string {
-  const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
 }
