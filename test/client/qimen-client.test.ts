@@ -19,6 +19,7 @@ import {
   type QimenClientOptions,
 } from "../../src/index.js";
 import { ISP_HTTP_OUTCOMES } from "../../src/protocol/model.js";
+import { informationalTolerantConnector } from "../../src/client/informational-answers.js";
 import {
   answer,
   deadEndpoint,
@@ -534,6 +535,26 @@ describe("Qimen ERP client", () => {
         ]);
       });
     }
+
+    it("reads the answer after an unsolicited 100 Continue over TLS too, twice in a row", async () => {
+      const credentials = await untrustedCertificate();
+      const endpoint = await serveOddly(() =>
+        startScriptedHttpServer([CONTINUE, httpAnswer(SUCCESS)], "keep-alive", credentials),
+      );
+      // The connector wraps the TLS socket as it wraps a plain one; this certificate names localhost.
+      const dispatcher = new Agent({
+        connect: informationalTolerantConnector({ ca: credentials.cert, checkServerIdentity: () => undefined }),
+      });
+      try {
+        const client = clientFor(endpoint, { dispatcher });
+        expect([await client.cancelOrder(REQUEST), await client.cancelOrder(REQUEST)]).to.deep.equal([
+          EXPECTED,
+          EXPECTED,
+        ]);
+      } finally {
+        await dispatcher.close();
+      }
+    });
 
     const BROKEN: {
       readonly name: string;

@@ -84,8 +84,9 @@ const END_OF_REQUEST_HEAD = "\r\n\r\n";
 export function startScriptedHttpServer(
   parts: readonly string[],
   then: "keep-alive" | "hang-up" = "keep-alive",
+  tls?: { readonly key: Buffer; readonly cert: Buffer },
 ): Promise<OddServer> {
-  const server = createTcpServer((socket) => {
+  const answer = (socket: Socket): void => {
     socket.on("error", () => undefined);
     socket.setNoDelay(true);
     let buffered = Buffer.alloc(0);
@@ -102,8 +103,11 @@ export function startScriptedHttpServer(
         if (then === "hang-up") socket.end();
       }
     });
-  });
-  return listenOnLoopback(server, "http");
+  };
+  // Over TLS too, with `tls`: the same bytes inside the encrypted stream.
+  return tls === undefined
+    ? listenOnLoopback(createTcpServer(answer), "http")
+    : listenOnLoopback(createTlsServer(tls, answer), "https");
 }
 
 /** A whole HTTP/1.1 answer with a Content-Length, as `startScriptedHttpServer` writes it. */
