@@ -1,4 +1,5 @@
-import { trimXmlSpace } from "../src/protocol/xml-space.js";
+import { foldXmlSpace } from "../src/protocol/xml-space.js";
+import { truncate } from "../src/protocol/xml-quote.js";
 import {
   contentTypeProblem,
   describeContentTypeProblem,
@@ -135,10 +136,8 @@ function withoutBacktrace(text: string): string {
   return text.replace(/\s*Stack backtrace:[\s\S]*?('?)$/, "$1");
 }
 
-/** One line, XML white space folded only: U+00A0, U+3000 or U+FEFF in a value stay, for the report to show escaped. */
 function cut(text: string): string {
-  const oneLine = trimXmlSpace(text.replace(/[ \t\r\n]+/g, " "));
-  return oneLine.length <= 2 * MAX_VALUE_CHARS ? oneLine : `${oneLine.slice(0, 2 * MAX_VALUE_CHARS)}…`;
+  return truncate(foldXmlSpace(text), 2 * MAX_VALUE_CHARS);
 }
 
 function textOf(value: unknown, fallback: string): string {

@@ -1,4 +1,5 @@
-import { trimXmlSpace } from "../src/protocol/xml-space.js";
+import { foldXmlSpace } from "../src/protocol/xml-space.js";
+import { truncate } from "../src/protocol/xml-quote.js";
 import { isNoAnswer, shownUrl, type CallOutcome } from "./transport.js";
 
 /*
@@ -66,7 +67,5 @@ export function stateChangeFailure(outcome: CallOutcome, url: URL | undefined): 
 }
 
 function excerpt(body: Buffer): string {
-  // Only XML white space is folded: U+00A0 or U+FEFF in an answer stays, for the report to show escaped.
-  const text = trimXmlSpace(body.toString("utf8").replace(/[ \t\r\n]+/g, " "));
-  return text.length <= MAX_SHOWN_CHARS ? text || "(empty body)" : `${text.slice(0, MAX_SHOWN_CHARS)}…`;
+  return truncate(foldXmlSpace(body.toString("utf8")), MAX_SHOWN_CHARS) || "(empty body)";
 }

@@ -9,6 +9,14 @@ export function isXmlSpace(charCode: number): boolean {
   return charCode === 0x20 || charCode === 0x09 || charCode === 0x0a || charCode === 0x0d;
 }
 
+/**
+ * `text` on one line: each run of XML white space one space, none at the ends; U+00A0, U+3000 or
+ * U+FEFF stay, for a report to show escaped.
+ */
+export function foldXmlSpace(text: string): string {
+  return trimXmlSpace(text.replace(/[ \t\r\n]+/g, " "));
+}
+
 /** `text` without the XML white space at its ends; every other character, however blank it looks, stays. */
 export function trimXmlSpace(text: string): string {
   // A loop, not a regex: `\s+$`-style patterns go quadratic on long runs of inner white space.
